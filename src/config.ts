@@ -1,0 +1,50 @@
+/** Server configuration, read from the environment (documented in README.md "Configuration"). */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Public base URL of the FHIR endpoint, used in every link the server writes (no trailing slash). */
+  baseUrl: string;
+  /** PostgreSQL connection string; undefined = embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` keeps the database in memory (tests). */
+  dataDir: string;
+  seed: 'demo' | 'none';
+  logLevel: string;
+  /** Largest request body accepted, in bytes (413 above it). */
+  bodyLimit: number;
+  /** Largest page a search or history may return. */
+  maxPageSize: number;
+  defaultPageSize: number;
+  /** PostgreSQL schema holding the tables (tests use one per file). */
+  schema?: string;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = intFrom(env.PORT, 8080, 'PORT');
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    baseUrl: (env.BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/+$/, ''),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR ?? './data',
+    seed: seedFrom(env.SEED),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    bodyLimit: intFrom(env.BODY_LIMIT, 16 * 1024 * 1024, 'BODY_LIMIT'),
+    maxPageSize: intFrom(env.MAX_PAGE_SIZE, 1000, 'MAX_PAGE_SIZE'),
+    defaultPageSize: intFrom(env.DEFAULT_PAGE_SIZE, 20, 'DEFAULT_PAGE_SIZE'),
+    schema: env.DATABASE_SCHEMA || undefined,
+  };
+}
+
+function intFrom(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function seedFrom(value: string | undefined): 'demo' | 'none' {
+  if (value === undefined || value === '' || value === 'demo') return 'demo';
+  if (value === 'none') return 'none';
+  throw new Error(`SEED must be "demo" or "none", got "${value}"`);
+}

@@ -1,0 +1,55 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type { ServerConfig } from '../config.ts';
+import { R4_RESOURCE_TYPES } from './resource-types.ts';
+import { SUPPORTED_SEARCH_TYPES } from './search/parse-search.ts';
+import type { SearchParameterRegistry } from './search/search-parameters.ts';
+
+/** The interactions src/fhir/dispatch.ts implements for every resource type. */
+const TYPE_INTERACTIONS: NonNullable<CapabilityStatementRestResource['interaction']> = [
+  'read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type',
+].map((code) => ({ code: code as NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'] }));
+
+/**
+ * GET [base]/metadata (http.html#capabilities): generated from what the server implements —
+ * the R4 resource types, the interactions the dispatcher routes, and the search parameters the
+ * search parser accepts — never written by hand.
+ */
+export function capabilityStatement(config: ServerConfig, registry: SearchParameterRegistry, version: string): CapabilityStatement {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    publisher: 'ECM FHIR Server',
+    software: { name: 'ECM FHIR Server', version },
+    implementation: { description: 'FHIR R4 server for Medi-Cal Enhanced Care Management', url: config.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: R4_RESOURCE_TYPES.map((type) => ({
+          type: type as CapabilityStatementRestResource['type'],
+          profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+          interaction: TYPE_INTERACTIONS,
+          versioning: 'versioned-update',
+          readHistory: true,
+          updateCreate: true,
+          conditionalCreate: true,
+          conditionalRead: 'full-support',
+          conditionalUpdate: true,
+          conditionalDelete: 'single',
+          searchParam: [
+            { name: '_id', type: 'token', documentation: 'Logical id of the resource' },
+            ...registry
+              .forType(type)
+              .filter((sp) => SUPPORTED_SEARCH_TYPES.has(sp.type))
+              .map((sp) => ({ name: sp.code, type: sp.type, definition: sp.url, documentation: sp.description })),
+          ],
+        })),
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+      },
+    ],
+  };
+}

@@ -1,0 +1,37 @@
+import type { Bundle } from '@medplum/fhirtypes';
+import { type RawEntry, bundleJson } from '../bundle/bundle-json.ts';
+import { outcome } from '../outcome.ts';
+import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
+import { parseSearch } from '../search/parse-search.ts';
+import { preferStrictHandling } from './prefer.ts';
+
+/** search: GET [type]?params and POST [type]/_search (http.html#search, search.html). */
+export async function searchType(ctx: FhirContext, req: FhirRequest, type: string): Promise<FhirResponse> {
+  const parsed = parseSearch(ctx.searchParameters, type, req.query, {
+    strict: preferStrictHandling(req.headers.prefer),
+    defaultCount: ctx.config.defaultPageSize,
+    maxCount: ctx.config.maxPageSize,
+  });
+  const result = await ctx.repo.search(ctx.access, {
+    resourceType: type,
+    criteria: parsed.criteria,
+    count: parsed.count,
+    offset: parsed.offset,
+  });
+  const url = (offset: number) => {
+    const params = new URLSearchParams(parsed.used);
+    if (offset > 0) params.set('_offset', String(offset));
+    const qs = params.toString();
+    return `${ctx.config.baseUrl}/${type}${qs ? `?${qs}` : ''}`;
+  };
+  const link: Bundle['link'] = [{ relation: 'self', url: url(parsed.offset) }];
+  if (parsed.count > 0 && parsed.offset + parsed.count < result.total) link.push({ relation: 'next', url: url(parsed.offset + parsed.count) });
+  if (parsed.offset > 0) link.push({ relation: 'previous', url: url(Math.max(0, parsed.offset - parsed.count)) });
+  const entries: RawEntry[] = result.resources.map((r) => ({
+    fullUrl: `${ctx.config.baseUrl}/${r.resourceType}/${r.id}`,
+    resource: r.json ?? undefined,
+    search: { mode: 'match' },
+  }));
+  if (parsed.warnings.length > 0) entries.push({ resource: outcome(parsed.warnings), search: { mode: 'outcome' } });
+  return { status: 200, body: bundleJson({ resourceType: 'Bundle', type: 'searchset', total: result.total, link }, entries) };
+}

@@ -1,0 +1,38 @@
+import type { AccessContext } from '../auth/access-context.ts';
+import type { ServerConfig } from '../config.ts';
+import type { Repository } from './repository.ts';
+import type { SearchParameterRegistry } from './search/search-parameters.ts';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A FHIR interaction request, from HTTP or from a batch/transaction entry alike. */
+export interface FhirRequest {
+  method: HttpMethod;
+  /** Path segments after the base, e.g. ["Patient", "123", "_history", "2"]. */
+  path: string[];
+  query: [string, string][];
+  headers: {
+    ifMatch?: string;
+    ifNoneMatch?: string;
+    ifNoneExist?: string;
+    ifModifiedSince?: string;
+    prefer?: string;
+    contentType?: string;
+  };
+  body?: unknown;
+}
+
+export interface FhirResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON text (stored resources are returned as stored) or an object to serialise. */
+  body?: string | object;
+}
+
+/** What every interaction needs: storage, configuration, search parameters, who is asking. */
+export interface FhirContext {
+  repo: Repository;
+  config: ServerConfig;
+  searchParameters: SearchParameterRegistry;
+  access: AccessContext;
+}

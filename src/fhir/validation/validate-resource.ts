@@ -1,0 +1,63 @@
+import { OperationOutcomeError, validateResource as validateStructure } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { FhirError, issue, outcome } from '../outcome.ts';
+import { isResourceType } from '../resource-types.ts';
+import { loadR4Definitions } from './definitions.ts';
+import { checkRequiredCodes } from './required-codes.ts';
+
+/** FHIR R4 id datatype: 1-64 of [A-Za-z0-9\-\.] (datatypes.html#id). */
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+
+export function isValidId(id: unknown): id is string {
+  return typeof id === 'string' && ID_PATTERN.test(id);
+}
+
+/**
+ * Structural validation against the R4 StructureDefinitions (cardinality, types, unknown
+ * elements, primitive formats) plus what @medplum/core leaves out: the id format and required
+ * code bindings. Returns the error issues; an empty list means valid.
+ */
+export function structuralIssues(input: unknown): OperationOutcomeIssue[] {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    return [issue('error', 'structure', 'A resource must be a JSON object')];
+  }
+  const resource = input as Record<string, unknown>;
+  const type = resource.resourceType;
+  if (typeof type !== 'string' || !isResourceType(type)) {
+    return [issue('error', 'structure', `Unknown or missing resourceType ${JSON.stringify(type ?? null)}`, ['resourceType'])];
+  }
+  const issues: OperationOutcomeIssue[] = [];
+  if (resource.id !== undefined && !isValidId(resource.id)) {
+    issues.push(issue('error', 'value', `Invalid id ${JSON.stringify(resource.id)}: 1-64 characters of A-Z a-z 0-9 - .`, [`${type}.id`]));
+  }
+  if (Array.isArray(resource.contained)) {
+    resource.contained.forEach((c: unknown, i: number) => {
+      const cid = (c as { id?: unknown } | null)?.id;
+      if (cid !== undefined && !isValidId(cid)) {
+        issues.push(issue('error', 'value', `Invalid id ${JSON.stringify(cid)}`, [`${type}.contained[${i}].id`]));
+      }
+    });
+  }
+  loadR4Definitions();
+  try {
+    validateStructure(resource as unknown as Resource);
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) throw err;
+    for (const i of err.outcome.issue ?? []) {
+      if (i.severity === 'error' || i.severity === 'fatal') issues.push(normalise(i));
+    }
+  }
+  issues.push(...checkRequiredCodes(resource));
+  return issues;
+}
+
+/** Throws 400 with every structural problem when the resource is invalid. */
+export function assertValidResource(input: unknown): asserts input is Resource {
+  const issues = structuralIssues(input);
+  if (issues.length > 0) throw new FhirError(400, outcome(issues));
+}
+
+function normalise(i: OperationOutcomeIssue): OperationOutcomeIssue {
+  const text = i.details?.text ?? i.diagnostics ?? 'Invalid resource';
+  return issue('error', i.code ?? 'invalid', text, i.expression);
+}

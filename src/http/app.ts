@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { systemAccess } from '../auth/access-context.ts';
+import type { ServerConfig } from '../config.ts';
+import type { FhirContext } from '../fhir/request.ts';
+import { coreSearchParameters } from '../fhir/search/search-parameters.ts';
+import { loadR4Definitions } from '../fhir/validation/definitions.ts';
+import { openDatabase, type Database } from '../store/database.ts';
+import { IndexExtractor } from '../store/indexing/index-extractor.ts';
+import { migrate } from '../store/migrate.ts';
+import { PostgresRepository } from '../store/postgres-repository.ts';
+import { registerErrorHandling } from './errors.ts';
+import { fhirRoutes } from './fhir-routes.ts';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: Database;
+    fhir: FhirContext;
+  }
+}
+
+/**
+ * Builds the whole server: database (migrated), repository, FHIR routes, error handling.
+ * `main` and the tests both use it; closing the app closes the database.
+ */
+export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
+  loadR4Definitions();
+  const database = await openDatabase(config);
+  await migrate(database);
+  const searchParameters = coreSearchParameters();
+  const repo = new PostgresRepository(database, new IndexExtractor(searchParameters));
+  const fhir: FhirContext = { repo, config, searchParameters, access: systemAccess };
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    // The default request log includes URLs, whose queries can hold identifiers: we log our own line.
+    disableRequestLogging: true,
+    bodyLimit: config.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+  });
+  app.decorate('database', database);
+  app.decorate('fhir', fhir);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  app.addHook('onClose', async () => database.close());
+  registerErrorHandling(app);
+  app.get('/health', async () => ({ status: 'ok' }));
+  const prefix = new URL(config.baseUrl).pathname.replace(/\/+$/, '');
+  await app.register(fhirRoutes, { basePath: prefix, context: () => fhir, version });
+  return app;
+}

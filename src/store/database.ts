@@ -1,0 +1,96 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** Something that runs SQL: the database itself, or one open transaction. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+/**
+ * The one database the server talks to: PostgreSQL through a pool, or embedded PGlite
+ * (a single connection, so its transactions are serialised by PGlite itself).
+ */
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: {
+  databaseUrl?: string;
+  dataDir: string;
+  schema?: string;
+  poolSize?: number;
+}): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.schema, options.poolSize ?? 16);
+  return openPglite(options.dataDir, options.schema);
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid schema name "${name}"`);
+  return `"${name}"`;
+}
+
+async function openPostgres(url: string, schema: string | undefined, max: number): Promise<Database> {
+  // Keep timestamps and int8 as text: we format instants ourselves and never want JS Dates.
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === 1184 || oid === 1114 || oid === 20 ? (v: string) => v : pg.types.getTypeParser(oid, format),
+  };
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).finally(() => admin.end());
+  }
+  const options = schema ? `-c search_path=${quoteIdent(schema)}` : undefined;
+  const pool = new pg.Pool({ connectionString: url, max, types, options });
+  // A failed idle client must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]) => {
+    const res = await client.query(sql, params as unknown[]);
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  };
+  return {
+    kind: 'postgres',
+    query: (sql, params) => run(pool, sql, params),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: (sql, params) => run(client, sql, params) });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string, schema: string | undefined): Promise<Database> {
+  const db = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+  await db.waitReady;
+  if (schema) {
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}`);
+  }
+  const parsers = { 1184: (v: string) => v, 1114: (v: string) => v, 20: (v: string) => v };
+  const run = async <R>(q: Pick<PGlite, 'query'>, sql: string, params?: unknown[]) => {
+    const res = await q.query<R>(sql, params, { parsers });
+    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+  };
+  return {
+    kind: 'pglite',
+    query: (sql, params) => run(db, sql, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) })),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,212 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { AccessContext } from '../auth/access-context.ts';
+import { conflict, fhirError, notFound, preconditionFailed } from '../fhir/outcome.ts';
+import type {
+  HistoryPage,
+  HistoryQuery,
+  Repository,
+  SearchQuery,
+  SearchResult,
+  StoredResource,
+  WriteOp,
+  WriteResult,
+} from '../fhir/repository.ts';
+import type { Database, Queryable } from './database.ts';
+import type { IndexExtractor } from './indexing/index-extractor.ts';
+import { serializeVersion } from './resource-json.ts';
+import { lastUpdatedSql } from './sql-fragments.ts';
+import { historyPage } from './history-query.ts';
+import { searchResources } from './search-query.ts';
+import { WRITE_VERSIONS_SQL } from './write-sql.ts';
+
+const LAST_UPDATED_SQL = lastUpdatedSql();
+
+interface Row {
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: boolean;
+  content: string | null;
+}
+
+/** A write that lost a race with another writer of the same resource. */
+class ConcurrentWriteError extends Error {}
+
+const MAX_WRITE_ATTEMPTS = 5;
+
+export class PostgresRepository implements Repository {
+  constructor(
+    private readonly db: Database,
+    private readonly indexer: IndexExtractor,
+    private readonly tx?: Queryable,
+  ) {}
+
+  private get q(): Queryable {
+    return this.tx ?? this.db;
+  }
+
+  async read(ctx: AccessContext, resourceType: string, id: string): Promise<StoredResource | undefined> {
+    this.assertRead(ctx, resourceType);
+    const { rows } = await this.q.query<Row>(
+      `SELECT id, version_id, ${LAST_UPDATED_SQL} AS last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2`,
+      [resourceType, id],
+    );
+    return rows[0] && toStored(resourceType, rows[0]);
+  }
+
+  async vread(ctx: AccessContext, resourceType: string, id: string, versionId: number): Promise<StoredResource | undefined> {
+    this.assertRead(ctx, resourceType);
+    const { rows } = await this.q.query<Row>(
+      `SELECT id, version_id, ${LAST_UPDATED_SQL} AS last_updated, deleted, content FROM resource_history
+       WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+      [resourceType, id, versionId],
+    );
+    return rows[0] && toStored(resourceType, rows[0]);
+  }
+
+  async write(ctx: AccessContext, ops: WriteOp[]): Promise<WriteResult[]> {
+    for (const op of ops) {
+      const type = op.kind === 'delete' ? op.resourceType : op.resource.resourceType;
+      if (!ctx.canWrite(type, op.kind === 'delete' ? undefined : op.resource)) throw fhirError(403, 'forbidden', `Not allowed to write ${type}`);
+    }
+    if (ops.length === 0) return [];
+    if (this.tx) return this.writeOnce(this.tx, ops).catch(asConflict);
+    if (ops.length > 1) return this.db.transaction((tx) => this.writeOnce(tx, ops)).catch(asConflict);
+    // A single resource is one atomic statement; an update that raced another is simply retried
+    // (with If-Match the precondition decides instead, see writeOnce).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(this.db, ops);
+      } catch (err) {
+        if (!(err instanceof ConcurrentWriteError) || attempt >= MAX_WRITE_ATTEMPTS) asConflict(err);
+      }
+    }
+  }
+
+  /**
+   * Computes every new version from the current ones, then writes resource rows, history rows
+   * and index rows in one statement. Each resource row is written only if its version is still
+   * the one read (optimistic concurrency); if any is not, the write is refused as a whole.
+   */
+  private async writeOnce(q: Queryable, ops: WriteOp[]): Promise<WriteResult[]> {
+    const keyOf = (type: string, id: string) => `${type}/${id}`;
+    const existingKeys = ops.filter((op) => op.kind !== 'create').map((op) => (op.kind === 'delete' ? [op.resourceType, op.id] : [op.resource.resourceType, op.resource.id]));
+    const current = new Map<string, { version: number; deleted: boolean }>();
+    if (existingKeys.length > 0) {
+      const { rows } = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean }>(
+        `SELECT r.resource_type, r.id, r.version_id, r.deleted FROM resource r
+         JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id) ON r.resource_type = k.resource_type AND r.id = k.id`,
+        [existingKeys.map((k) => k[0]), existingKeys.map((k) => k[1])],
+      );
+      for (const r of rows) current.set(keyOf(r.resource_type, r.id), { version: r.version_id, deleted: r.deleted });
+    }
+
+    const lastUpdated = new Date().toISOString();
+    const cols = { type: [] as string[], id: [] as string[], version: [] as number[], deleted: [] as boolean[], method: [] as string[], content: [] as (string | null)[] };
+    const token = { type: [] as string[], id: [] as string[], param: [] as string[], system: [] as (string | null)[], code: [] as (string | null)[] };
+    const results: WriteResult[] = [];
+    const seen = new Set<string>();
+
+    for (const op of ops) {
+      const type = op.kind === 'delete' ? op.resourceType : op.resource.resourceType;
+      const id = op.kind === 'delete' ? op.id : op.resource.id;
+      const key = keyOf(type, id);
+      if (seen.has(key)) throw new Error(`write: ${key} appears twice in one write`);
+      seen.add(key);
+      const cur = current.get(key);
+      let version: number;
+      let outcome: WriteResult['outcome'];
+      let method: string;
+      let resource: Resource | undefined;
+      if (op.kind === 'create') {
+        version = 1;
+        outcome = 'created';
+        method = 'POST';
+        resource = op.resource;
+      } else if (op.kind === 'update') {
+        if (op.ifMatch !== undefined && (!cur || cur.deleted || cur.version !== op.ifMatch)) {
+          throw preconditionFailed(
+            `Version conflict on ${key}: If-Match W/"${op.ifMatch}" but the current version is ${cur && !cur.deleted ? `W/"${cur.version}"` : 'none'}`,
+          );
+        }
+        version = (cur?.version ?? 0) + 1;
+        outcome = !cur || cur.deleted ? 'created' : 'updated';
+        method = op.method ?? 'PUT';
+        resource = op.resource;
+      } else {
+        if (!cur) throw notFound(`${key} not found`);
+        if (cur.deleted) {
+          results.push({ stored: { resourceType: type, id, versionId: cur.version, lastUpdated, deleted: true, json: null }, outcome: 'noop' });
+          continue;
+        }
+        version = cur.version + 1;
+        outcome = 'deleted';
+        method = 'DELETE';
+      }
+      const json = resource ? serializeVersion(resource, version, lastUpdated) : null;
+      cols.type.push(type);
+      cols.id.push(id);
+      cols.version.push(version);
+      cols.deleted.push(!resource);
+      cols.method.push(method);
+      cols.content.push(json);
+      if (resource) {
+        for (const t of this.indexer.extract(resource).token) {
+          token.type.push(type);
+          token.id.push(id);
+          token.param.push(t.param);
+          token.system.push(t.system);
+          token.code.push(t.code);
+        }
+      }
+      results.push({ stored: { resourceType: type, id, versionId: version, lastUpdated, deleted: !resource, json }, outcome });
+    }
+    if (cols.id.length === 0) return results;
+
+    const { rows } = await q.query<{ written: number }>(WRITE_VERSIONS_SQL, [
+      cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
+      token.type, token.id, token.param, token.system, token.code,
+    ]);
+    if (Number(rows[0]?.written) !== cols.id.length) {
+      if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {
+        throw preconditionFailed(`Version conflict on ${keyOf(cols.type[0], cols.id[0])}: changed by another request`);
+      }
+      throw new ConcurrentWriteError('concurrent write');
+    }
+    return results;
+  }
+
+  history(ctx: AccessContext, query: HistoryQuery): Promise<HistoryPage> {
+    if (query.resourceType) this.assertRead(ctx, query.resourceType);
+    return historyPage(this.q, query, (type) => ctx.canRead(type));
+  }
+
+  search(ctx: AccessContext, query: SearchQuery): Promise<SearchResult> {
+    this.assertRead(ctx, query.resourceType);
+    return searchResources(this.q, query);
+  }
+
+  transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
+    if (this.tx) return fn(this);
+    return this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx)));
+  }
+
+  private assertRead(ctx: AccessContext, resourceType: string): void {
+    if (!ctx.canRead(resourceType)) throw fhirError(403, 'forbidden', `Not allowed to read ${resourceType}`);
+  }
+}
+
+export function toStored(resourceType: string, row: Row): StoredResource {
+  return {
+    resourceType,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    deleted: row.deleted,
+    json: row.content,
+  };
+}
+
+function asConflict(err: unknown): never {
+  throw err instanceof ConcurrentWriteError ? conflict('The resource was changed by another request at the same time; retry') : err;
+}

@@ -1,0 +1,49 @@
+import type { SearchCriterion, SearchQuery, SearchResult } from '../fhir/repository.ts';
+import type { Queryable } from './database.ts';
+import { lastUpdatedSql } from './sql-fragments.ts';
+
+/**
+ * Search over the current resources: every criterion AND-ed, its values OR-ed.
+ * Set-based: one count and one page query, whatever the number of criteria.
+ */
+export async function searchResources(q: Queryable, query: SearchQuery): Promise<SearchResult> {
+  const params: unknown[] = [query.resourceType];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = ['r.resource_type = $1', 'NOT r.deleted'];
+  for (const c of query.criteria) where.push(criterionSql(c, p));
+  const filter = where.join(' AND ');
+  const count = await q.query<{ total: string | number }>(`SELECT count(*) AS total FROM resource r WHERE ${filter}`, params);
+  const limit = p(query.count);
+  const offset = p(query.offset);
+  const { rows } = await q.query<{ id: string; version_id: number; last_updated: string; content: string }>(
+    `SELECT r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content
+     FROM resource r WHERE ${filter} ORDER BY r.last_updated, r.id LIMIT ${limit} OFFSET ${offset}`,
+    params,
+  );
+  return {
+    total: Number(count.rows[0]?.total ?? 0),
+    resources: rows.map((r) => ({
+      resourceType: query.resourceType,
+      id: r.id,
+      versionId: r.version_id,
+      lastUpdated: r.last_updated,
+      deleted: false,
+      json: r.content,
+    })),
+  };
+}
+
+function criterionSql(c: SearchCriterion, p: (v: unknown) => string): string {
+  if (c.kind === 'id') return `r.id = ANY(${p(c.ids)}::text[])`;
+  const alternatives = c.values.map((v) => {
+    const parts: string[] = [];
+    if (v.code !== undefined) parts.push(`t.code = ${p(v.code)}`);
+    if (v.system !== undefined) parts.push(v.system === '' ? 't.system IS NULL' : `t.system = ${p(v.system)}`);
+    return parts.length > 0 ? `(${parts.join(' AND ')})` : 'true';
+  });
+  return `EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type AND t.id = r.id
+    AND t.param = ${p(c.param)} AND (${alternatives.join(' OR ')}))`;
+}
