@@ -17,6 +17,8 @@ export interface ServerConfig {
   defaultPageSize: number;
   /** PostgreSQL schema holding the tables (tests use one per file). */
   schema?: string;
+  /** Tests only: a PGlite dump to start from, skipping initdb (tests/support/global-setup.ts). */
+  pgliteTemplate?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {

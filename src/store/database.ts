@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -26,9 +27,17 @@ export async function openDatabase(options: {
   dataDir: string;
   schema?: string;
   poolSize?: number;
+  /** A PGlite data directory dump (`dumpDataDir`) to start from instead of running initdb. */
+  pgliteTemplate?: string;
 }): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.schema, options.poolSize ?? 16);
-  return openPglite(options.dataDir, options.schema);
+  let db: PGlite;
+  if (options.pgliteTemplate) {
+    db = new PGlite({ loadDataDir: new Blob([await readFile(options.pgliteTemplate)]) });
+  } else {
+    db = options.dataDir === 'memory://' ? new PGlite() : new PGlite(options.dataDir);
+  }
+  return wrapPglite(db, options.schema);
 }
 
 function quoteIdent(name: string): string {
@@ -76,8 +85,7 @@ async function openPostgres(url: string, schema: string | undefined, max: number
   };
 }
 
-async function openPglite(dataDir: string, schema: string | undefined): Promise<Database> {
-  const db = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir);
+export async function wrapPglite(db: PGlite, schema?: string): Promise<Database> {
   await db.waitReady;
   if (schema) {
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}; SET search_path TO ${quoteIdent(schema)}`);

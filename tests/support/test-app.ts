@@ -25,6 +25,7 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
     maxPageSize: 100,
     defaultPageSize: 20,
     schema,
+    pgliteTemplate: databaseUrl ? undefined : process.env.PGLITE_TEMPLATE,
     ...overrides,
   };
   const app = await buildApp(config);
