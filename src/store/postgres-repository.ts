@@ -32,8 +32,6 @@ interface Row {
 /** A write that lost a race with another writer of the same resource. */
 class ConcurrentWriteError extends Error {}
 
-const MAX_WRITE_ATTEMPTS = 5;
-
 export class PostgresRepository implements Repository {
   constructor(
     private readonly db: Database,
@@ -70,32 +68,34 @@ export class PostgresRepository implements Repository {
       if (!ctx.canWrite(type, op.kind === 'delete' ? undefined : op.resource)) throw fhirError(403, 'forbidden', `Not allowed to write ${type}`);
     }
     if (ops.length === 0) return [];
-    if (this.tx) return this.writeOnce(this.tx, ops).catch(asConflict);
-    if (ops.length > 1) return this.db.transaction((tx) => this.writeOnce(tx, ops)).catch(asConflict);
-    // A single resource is one atomic statement; an update that raced another is simply retried
-    // (with If-Match the precondition decides instead, see writeOnce).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.writeOnce(this.db, ops);
-      } catch (err) {
-        if (!(err instanceof ConcurrentWriteError) || attempt >= MAX_WRITE_ATTEMPTS) asConflict(err);
-      }
+    if (this.tx) return this.writeOnce(this.tx, ops, true).catch(asConflict);
+    if (ops.length > 1) return this.db.transaction((tx) => this.writeOnce(tx, ops, true)).catch(asConflict);
+    // One resource: first optimistically, as one atomic statement with no transaction; if another
+    // writer got in between, again under a row lock, so contended updates queue instead of failing.
+    // (With If-Match the precondition decides instead, see writeOnce.)
+    try {
+      return await this.writeOnce(this.db, ops, false);
+    } catch (err) {
+      if (!(err instanceof ConcurrentWriteError)) throw err;
     }
+    return this.db.transaction((tx) => this.writeOnce(tx, ops, true)).catch(asConflict);
   }
 
   /**
    * Computes every new version from the current ones, then writes resource rows, history rows
    * and index rows in one statement. Each resource row is written only if its version is still
-   * the one read (optimistic concurrency); if any is not, the write is refused as a whole.
+   * the one read (optimistic concurrency; `lock` also locks the rows read, inside a transaction);
+   * if any is not, the write is refused as a whole.
    */
-  private async writeOnce(q: Queryable, ops: WriteOp[]): Promise<WriteResult[]> {
+  private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean): Promise<WriteResult[]> {
     const keyOf = (type: string, id: string) => `${type}/${id}`;
     const existingKeys = ops.filter((op) => op.kind !== 'create').map((op) => (op.kind === 'delete' ? [op.resourceType, op.id] : [op.resource.resourceType, op.resource.id]));
     const current = new Map<string, { version: number; deleted: boolean }>();
     if (existingKeys.length > 0) {
       const { rows } = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean }>(
         `SELECT r.resource_type, r.id, r.version_id, r.deleted FROM resource r
-         JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id) ON r.resource_type = k.resource_type AND r.id = k.id`,
+         JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id) ON r.resource_type = k.resource_type AND r.id = k.id
+         ${lock ? 'FOR UPDATE OF r' : ''}`,
         [existingKeys.map((k) => k[0]), existingKeys.map((k) => k[1])],
       );
       for (const r of rows) current.set(keyOf(r.resource_type, r.id), { version: r.version_id, deleted: r.deleted });
