@@ -180,7 +180,7 @@ function collectConditionalReferences(resource: Resource): Set<string> {
   const refs = new Set<string>();
   rewriteReferences(resource, (ref) => {
     const q = ref.indexOf('?');
-    if (q > 0 && isResourceType(ref.slice(0, q)) && !ref.includes('/')) refs.add(ref);
+    if (q > 0 && isResourceType(ref.slice(0, q))) refs.add(ref);
     return undefined;
   });
   return refs;
