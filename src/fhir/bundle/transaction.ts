@@ -208,7 +208,7 @@ export async function atEntry<T>(index: number, entry: BundleEntry, fn: () => T 
 
 function prefixed(index: number, entry: BundleEntry, err: FhirError): FhirError {
   if (err.message.startsWith('Bundle.entry[')) return err;
-  const where = `Bundle.entry[${index}]${entry.request ? ` (${entry.request.method} ${entry.request.url})` : ''}`;
+  const where = `Bundle.entry[${index}]${entry?.request ? ` (${entry.request.method} ${entry.request.url})` : ''}`;
   const issues = (err.outcome.issue ?? []).map((i) => ({
     ...i,
     diagnostics: `${where}: ${i.diagnostics ?? i.details?.text ?? ''}`,

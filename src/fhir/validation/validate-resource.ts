@@ -3,6 +3,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { FhirError, issue, outcome } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
 import { loadR4Definitions } from './definitions.ts';
+import { jsonShapeIssues } from './json-shape.ts';
 import { checkRequiredCodes } from './required-codes.ts';
 
 /** FHIR R4 id datatype: 1-64 of [A-Za-z0-9\-\.] (datatypes.html#id). */
@@ -38,6 +39,8 @@ export function structuralIssues(input: unknown): OperationOutcomeIssue[] {
       }
     });
   }
+  const shape = jsonShapeIssues(resource);
+  if (shape.length > 0) return [...issues, ...shape];
   loadR4Definitions();
   try {
     validateStructure(resource as unknown as Resource);
