@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { systemAccess } from '../auth/access-context.ts';
 import type { ServerConfig } from '../config.ts';
 import type { FhirContext } from '../fhir/request.ts';
@@ -9,6 +9,8 @@ import { openDatabase, type Database } from '../store/database.ts';
 import { IndexExtractor } from '../store/indexing/index-extractor.ts';
 import { migrate } from '../store/migrate.ts';
 import { PostgresRepository } from '../store/postgres-repository.ts';
+import { fhirError } from '../fhir/outcome.ts';
+import { FHIR_JSON } from './content-negotiation.ts';
 import { registerErrorHandling } from './errors.ts';
 import { fhirRoutes } from './fhir-routes.ts';
 
@@ -38,6 +40,11 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
     // The default request log includes URLs, whose queries can hold identifiers: we log our own line.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
+    // Errors fastify raises before routing (malformed URL encoding) get an OperationOutcome too.
+    frameworkErrors: (error, _request, reply) => {
+      const e = fhirError(400, 'invalid', error.code === 'FST_ERR_BAD_URL' ? 'The request URL is not valid URL encoding' : error.message);
+      void (reply as unknown as FastifyReply).code(400).type(FHIR_JSON).send(JSON.stringify(e.outcome));
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
   app.decorate('database', database);

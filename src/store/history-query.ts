@@ -68,5 +68,5 @@ export async function historyPage(q: Queryable, query: HistoryQuery, canRead: (t
         json: r.content,
       },
     }));
-  return { entries, total, nextCursor: rows.length > query.count ? String(page[page.length - 1].seq) : undefined };
+  return { entries, total, nextCursor: query.count > 0 && rows.length > query.count ? String(page[page.length - 1].seq) : undefined };
 }

@@ -9,7 +9,12 @@ export function parseEntryUrl(url: string, baseUrl: string): { path: string[]; q
   const q = rest.indexOf('?');
   const pathPart = q >= 0 ? rest.slice(0, q) : rest;
   const queryString = q >= 0 ? rest.slice(q + 1) : '';
-  const path = pathPart.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  let path: string[];
+  try {
+    path = pathPart.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  } catch {
+    throw badRequest(`request.url "${url}" is not valid URL encoding`);
+  }
   return { path, query: [...new URLSearchParams(queryString).entries()], queryString };
 }
 

@@ -5,7 +5,8 @@ import { issue } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
 
 /**
- * Checks `code` elements with a `required` binding to a value set whose codes can be listed
+ * Type rules @medplum/core's validator lets through: complex elements given as a primitive
+ * (`meta: 5`), integers outside 32 bits, and `code` elements with a `required` binding to a value set whose codes can be listed
  * (e.g. Patient.gender, Task.priority, ServiceRequest.intent): @medplum/core's validator does not
  * check bindings (STACK-NOTES.md). Codes come from the R4 ValueSets and CodeSystems.
  */
@@ -15,6 +16,8 @@ interface ElementRule {
   child?: string;
   /** The child is a resource (contained, Bundle.entry.resource): its type is its resourceType. */
   resource?: boolean;
+  /** FHIR integer types: 32-bit signed (datatypes.html#integer). */
+  integer?: boolean;
 }
 
 type Rules = Map<string, ElementRule>;
@@ -77,9 +80,11 @@ function rulesFor(typeName: string, parent?: InternalTypeSchema): Rules {
       if (t.code === 'code' && element.binding?.strength === 'required' && element.binding.valueSet && types.length === 1) {
         const codes = valueSetCodes(element.binding.valueSet);
         if (codes) rules.set(key, { codes });
+      } else if (t.code === 'integer' || t.code === 'unsignedInt' || t.code === 'positiveInt') {
+        rules.set(key, { integer: true });
       } else if (t.code === 'Resource') {
         rules.set(key, { resource: true });
-      } else if (/^[A-Z]/.test(t.code) && t.code !== 'Extension' && t.code !== 'Reference' && t.code !== 'Meta') {
+      } else if (/^[A-Z]/.test(t.code)) {
         rules.set(key, { child: t.code });
         rulesFor(t.code, root.innerTypes.some((i) => i.name === t.code) ? root : undefined);
       }
@@ -108,7 +113,13 @@ function walk(typeName: string, value: Record<string, unknown>, path: string, is
           const allowed = rule.codes.size <= 12 ? ` (allowed: ${[...rule.codes].join(', ')})` : '';
           issues.push(issue('error', 'code-invalid', `The code "${item}" is not in the required value set${allowed}`, [at]));
         }
-      } else if (item && typeof item === 'object' && !Array.isArray(item)) {
+      } else if (rule.integer) {
+        if (typeof item === 'number' && (item > 2_147_483_647 || item < -2_147_483_648)) {
+          issues.push(issue('error', 'value', `${item} is outside the range of a FHIR integer (32-bit)`, [at]));
+        }
+      } else if (!item || typeof item !== 'object' || Array.isArray(item)) {
+        issues.push(issue('error', 'structure', `Expected an object${rule.child ? ` of type ${rule.child}` : ' (a resource)'}`, [at]));
+      } else {
         if (rule.resource) {
           const childType = (item as { resourceType?: unknown }).resourceType;
           if (typeof childType === 'string' && isResourceType(childType)) walk(childType, item as Record<string, unknown>, at, issues, childType);
