@@ -186,10 +186,10 @@ describe('structurally invalid resources (400 with issue.expression)', () => {
 
 /**
  * Found by tests/http/fuzz.test.ts: the structural validation (src/fhir/validation/
- * validate-resource.ts over @medplum/core) lets these invalid resources through, and they are
- * stored. Each must be a 400 like any other structural error.
+ * validate-resource.ts over @medplum/core) let these invalid resources through and stored them,
+ * or crashed on them with a 500. Each must be a 400 like any other structural error.
  */
-describe('structurally invalid resources the validator lets through', () => {
+describe('structural validation gaps (found by tests/http/fuzz.test.ts)', () => {
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
     'rejects an element named "%s" (an Object.prototype member, not a FHIR element)',
     async (key) => {
@@ -226,9 +226,63 @@ describe('structurally invalid resources the validator lets through', () => {
     expect(expressions(res)).toContain(path);
   });
 
+  it('rejects a primitive extension that is not an object (_birthDate: "x") with a 400, not a 5xx', async () => {
+    const res = await rejected(() => fhir.post('/Patient', { resourceType: 'Patient', birthDate: '1990-01-01', _birthDate: 'x' }), 400);
+    expect(expressions(res).some((e) => e.startsWith('Patient._birthDate') || e.startsWith('Patient.birthDate'))).toBe(true);
+    await rejected(
+      () => fhir.post('/Task', { resourceType: 'Task', status: 'requested', intent: 'order', input: [{ type: { text: 'a' }, _valueInteger: 2 }] }),
+      400,
+    );
+  });
+
+  it('answers a string where an object is expected with a bounded OperationOutcome (not one issue per character)', async () => {
+    const body = JSON.stringify({ resourceType: 'Task', status: 'requested', intent: 'order', restriction: 'x'.repeat(100_000) });
+    const res = await rejected(() => fhir.post('/Task', body), 400);
+    expect(expressions(res).some((e) => e.startsWith('Task.restriction'))).toBe(true);
+    expect(res.body.issue.length, `${res.body.issue.length} issues`).toBeLessThan(100);
+    expect(res.text.length, `${res.text.length} bytes of OperationOutcome for a ${body.length}-byte request`).toBeLessThan(body.length * 2);
+  });
+
+  it('rejects control characters in code and uri values (datatypes.html#string), with a 400, not a 5xx', async () => {
+    // Indexed (Observation.code is a token search parameter): PostgreSQL refuses the NUL -> 500 today.
+    const indexed = await rejected(
+      () => fhir.post('/Observation', { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'urn:x', code: 'a\u0000b' }] } }),
+      400,
+    );
+    expect(expressions(indexed)).toContain('Observation.code.coding[0].code');
+    await rejected(() => fhir.post('/Observation', { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'urn:x\u0000', code: 'a' }] } }), 400);
+    // Not indexed: stored as is today.
+    await rejected(() => fhir.post('/Patient', { resourceType: 'Patient', maritalStatus: { coding: [{ code: 'a\u0000b' }] } }), 400);
+    await rejected(() => fhir.post('/Patient', { resourceType: 'Patient', maritalStatus: { coding: [{ code: 'a\u001fb' }] } }), 400);
+    await rejected(() => fhir.post('/Patient', { resourceType: 'Patient', extension: [{ url: 'urn:x\u0000', valueString: 'a' }] }), 400);
+  });
+
   it('rejects an integer outside the 32-bit range of FHIR integer', async () => {
     const res = await rejected(() => fhir.post('/Patient', '{"resourceType":"Patient","multipleBirthInteger":100000000000000000000}'), 400);
     expect(expressions(res).some((e) => e.startsWith('Patient.multipleBirth'))).toBe(true);
+  });
+});
+
+describe('long token values', () => {
+  /** `length` characters that do not compress (PostgreSQL compresses long index entries). */
+  const incompressible = (length: number) => {
+    let x = 12345;
+    let text = '';
+    for (let i = 0; i < length; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      text += 'abcdefghijklmnopqrstuvwxyz0123456789'[x % 36];
+    }
+    return text;
+  };
+
+  it.each([
+    ['Patient.identifier.value', 'Patient', (v: string) => ({ resourceType: 'Patient', identifier: [{ system: 'urn:x', value: v }] })],
+    ['Patient.identifier.system', 'Patient', (v: string) => ({ resourceType: 'Patient', identifier: [{ system: `urn:${v}`, value: '1' }] })],
+    ['Observation.code.coding.code', 'Observation', (v: string) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'urn:x', code: v }] } })],
+  ] as const)('stores (or refuses with a 4xx) a 5000-character %s, never a 5xx', async (_name, type, make) => {
+    const res = await fhir.post(`/${type}`, make(incompressible(5_000)));
+    expect(res.status, res.text.slice(0, 300)).toBeLessThan(500);
+    if (res.status >= 400) expectOutcome(res, res.status);
   });
 });
 
