@@ -40,8 +40,15 @@ function criterionSql(c: SearchCriterion, p: (v: unknown) => string): string {
   if (c.kind === 'id') return `r.id = ANY(${p(c.ids)}::text[])`;
   const alternatives = c.values.map((v) => {
     const parts: string[] = [];
-    if (v.code !== undefined) parts.push(`t.code = ${p(v.code)}`);
-    if (v.system !== undefined) parts.push(v.system === '' ? 't.system IS NULL' : `t.system = ${p(v.system)}`);
+    // left(...) matches the index expression (migration 001); the full comparison keeps it exact.
+    if (v.code !== undefined) {
+      const code = p(v.code);
+      parts.push(`left(t.code, 200) = left(${code}, 200) AND t.code = ${code}`);
+    }
+    if (v.system !== undefined) {
+      const system = v.system === '' ? undefined : p(v.system);
+      parts.push(system ? `left(t.system, 200) = left(${system}, 200) AND t.system = ${system}` : 't.system IS NULL');
+    }
     return parts.length > 0 ? `(${parts.join(' AND ')})` : 'true';
   });
   return `EXISTS (SELECT 1 FROM search_token t WHERE t.resource_type = r.resource_type AND t.id = r.id

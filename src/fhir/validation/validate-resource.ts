@@ -7,6 +7,9 @@ import { jsonShapeIssues } from './json-shape.ts';
 import { checkRequiredCodes } from './required-codes.ts';
 
 /** FHIR R4 id datatype: 1-64 of [A-Za-z0-9\-\.] (datatypes.html#id). */
+/** An error response lists at most this many issues. */
+const MAX_ISSUES = 100;
+
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export function isValidId(id: unknown): id is string {
@@ -41,16 +44,29 @@ export function structuralIssues(input: unknown): OperationOutcomeIssue[] {
   }
   const shape = jsonShapeIssues(resource);
   if (shape.length > 0) return [...issues, ...shape];
+  // Our type checks first: they stop input (a string where an object belongs) on which the
+  // structural validator would report one issue per character.
+  const typed = checkRequiredCodes(resource);
+  if (typed.some((i) => i.code === 'structure')) return [...issues, ...typed];
   loadR4Definitions();
   try {
     validateStructure(resource as unknown as Resource);
   } catch (err) {
-    if (!(err instanceof OperationOutcomeError)) throw err;
-    for (const i of err.outcome.issue ?? []) {
-      if (i.severity === 'error' || i.severity === 'fatal') issues.push(normalise(i));
+    if (err instanceof OperationOutcomeError) {
+      for (const i of err.outcome.issue ?? []) {
+        if (i.severity === 'error' || i.severity === 'fatal') issues.push(normalise(i));
+      }
+    } else {
+      // @medplum/core throws plain Errors on some malformed input (e.g. `_birthDate: "x"`)
+      issues.push(issue('error', 'structure', err instanceof Error ? err.message : 'Invalid resource'));
     }
   }
-  issues.push(...checkRequiredCodes(resource));
+  issues.push(...typed);
+  if (issues.length > MAX_ISSUES) {
+    const more = issues.length - MAX_ISSUES;
+    issues.length = MAX_ISSUES;
+    issues.push(issue('error', 'too-costly', `... and ${more} more issues`));
+  }
   return issues;
 }
 

@@ -34,5 +34,6 @@ CREATE TABLE IF NOT EXISTS search_token (
   system text,
   code text
 );
-CREATE INDEX IF NOT EXISTS search_token_lookup ON search_token (resource_type, param, code, system);
+-- Prefixes keep index rows under the btree limit however long a code; queries compare both.
+CREATE INDEX IF NOT EXISTS search_token_lookup ON search_token (resource_type, param, left(code, 200), left(system, 200));
 CREATE INDEX IF NOT EXISTS search_token_owner ON search_token (resource_type, id);
