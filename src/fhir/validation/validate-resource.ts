@@ -4,7 +4,7 @@ import { FhirError, issue, outcome } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
 import { loadR4Definitions } from './definitions.ts';
 import { jsonShapeIssues } from './json-shape.ts';
-import { checkRequiredCodes } from './required-codes.ts';
+import { typeRuleIssues } from './type-rules.ts';
 
 /** FHIR R4 id datatype: 1-64 of [A-Za-z0-9\-\.] (datatypes.html#id). */
 /** An error response lists at most this many issues. */
@@ -46,7 +46,7 @@ export function structuralIssues(input: unknown): OperationOutcomeIssue[] {
   if (shape.length > 0) return [...issues, ...shape];
   // Our type checks first: they stop input (a string where an object belongs) on which the
   // structural validator would report one issue per character.
-  const typed = checkRequiredCodes(resource);
+  const typed = typeRuleIssues(resource);
   if (typed.some((i) => i.code === 'structure')) return [...issues, ...typed];
   loadR4Definitions();
   try {

@@ -93,7 +93,7 @@ function rulesFor(typeName: string, parent?: InternalTypeSchema): Rules {
   return rules;
 }
 
-export function checkRequiredCodes(resource: Record<string, unknown>): OperationOutcomeIssue[] {
+export function typeRuleIssues(resource: Record<string, unknown>): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   const type = String(resource.resourceType);
   walk(type, resource, type, issues, type);
