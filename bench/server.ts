@@ -1,0 +1,30 @@
+/**
+ * The FHIR server as the benchmark runs it: a child process of bench/run.ts, built exactly as
+ * `npm start` builds it (configFromEnv + buildApp) but on the benchmark's own database, no seed,
+ * log level warn, loopback only. Reports readiness over IPC and stops with its parent.
+ *
+ * Env: BENCH_SERVER_DATABASE_URL (required), BENCH_SERVER_PORT (required).
+ */
+import { configFromEnv } from '../src/config.ts';
+import { buildApp } from '../src/http/app.ts';
+import { serveChild } from './child-lifecycle.ts';
+
+const databaseUrl = process.env.BENCH_SERVER_DATABASE_URL;
+const port = process.env.BENCH_SERVER_PORT;
+if (!databaseUrl || !port) throw new Error('BENCH_SERVER_DATABASE_URL and BENCH_SERVER_PORT are required');
+
+// Only what the benchmark sets: nothing leaks in from the caller's environment (DATABASE_SCHEMA, ...).
+const config = configFromEnv({
+  PORT: port,
+  HOST: '127.0.0.1',
+  BASE_URL: `http://127.0.0.1:${port}/fhir`,
+  DATABASE_URL: databaseUrl,
+  SEED: 'none',
+  LOG_LEVEL: 'warn',
+});
+
+await serveChild('server', async () => {
+  const app = await buildApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  return { port: config.port, close: () => app.close() };
+});
