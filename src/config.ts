@@ -26,7 +26,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
-    baseUrl: (env.BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/+$/, ''),
+    baseUrl: baseUrlFrom(env.BASE_URL, port),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR ?? './data',
     seed: seedFrom(env.SEED),
@@ -49,4 +49,10 @@ function seedFrom(value: string | undefined): 'demo' | 'none' {
   if (value === undefined || value === '' || value === 'demo') return 'demo';
   if (value === 'none') return 'none';
   throw new Error(`SEED must be "demo" or "none", got "${value}"`);
+}
+
+function baseUrlFrom(value: string | undefined, port: number): string {
+  const url = (value || `http://localhost:${port}/fhir`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new Error(`BASE_URL must be an absolute http(s) URL, got "${value}"`);
+  return url;
 }
