@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { R4_RESOURCE_TYPES } from '../../src/fhir/resource-types.ts';
-import { fhirClient } from '../support/fhir-client.ts';
-import { startTestApp } from '../support/test-app.ts';
+import { useFhirServer } from '../support/fhir-client.ts';
 
-let server: Awaited<ReturnType<typeof startTestApp>>;
-let fhir: ReturnType<typeof fhirClient>;
+const { fhir } = useFhirServer();
 
-beforeAll(async () => {
-  server = await startTestApp();
-  fhir = fhirClient(server.app);
-});
-afterAll(() => server.close());
 
 describe('GET /metadata (http.html#capabilities)', () => {
   it('lists exactly the 146 R4 resource types, none of Medplum\'s own', async () => {

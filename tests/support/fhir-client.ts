@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import type { ServerConfig } from '../../src/config.ts';
+import { startTestApp } from './test-app.ts';
 
 export interface TestResponse {
   status: number;
@@ -38,4 +41,31 @@ export function fhirClient(app: FastifyInstance, base = '/fhir') {
       request('PATCH', path, body, { 'content-type': 'application/json-patch+json', ...headers }),
     delete: (path: string, headers?: Record<string, string>) => request('DELETE', path, undefined, headers),
   };
+}
+
+/**
+ * One test server for the enclosing file (or describe block): started in beforeAll, closed in
+ * afterAll. Returns a client that talks to it and the app itself.
+ */
+export function useFhirServer(overrides: Partial<ServerConfig> = {}) {
+  let server: Awaited<ReturnType<typeof startTestApp>> | undefined;
+  let client: ReturnType<typeof fhirClient> | undefined;
+  beforeAll(async () => {
+    server = await startTestApp(overrides);
+    client = fhirClient(server.app);
+  });
+  afterAll(() => server?.close());
+  const current = () => {
+    if (!client) throw new Error('the test server is not started yet (use it inside tests)');
+    return client;
+  };
+  const fhir: ReturnType<typeof fhirClient> = {
+    request: (...args) => current().request(...args),
+    get: (...args) => current().get(...args),
+    post: (...args) => current().post(...args),
+    put: (...args) => current().put(...args),
+    patch: (...args) => current().patch(...args),
+    delete: (...args) => current().delete(...args),
+  };
+  return { fhir, app: (): FastifyInstance => server!.app };
 }

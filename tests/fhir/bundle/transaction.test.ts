@@ -1,18 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeWithFixtures } from '../../support/fixtures.ts';
-import { fhirClient } from '../../support/fhir-client.ts';
-import { startTestApp } from '../../support/test-app.ts';
+import { useFhirServer } from '../../support/fhir-client.ts';
 
-let server: Awaited<ReturnType<typeof startTestApp>>;
-let fhir: ReturnType<typeof fhirClient>;
+const { fhir } = useFhirServer();
 
-beforeAll(async () => {
-  server = await startTestApp();
-  fhir = fhirClient(server.app);
-});
-afterAll(() => server.close());
 
 const typeTotal = async (type: string) => (await fhir.get(`/${type}/_history`)).body.total as number;
 const tx = (entry: object[]) => ({ resourceType: 'Bundle', type: 'transaction', entry });

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirClient } from '../../support/fhir-client.ts';
-import { startTestApp } from '../../support/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { useFhirServer } from '../../support/fhir-client.ts';
 
-let server: Awaited<ReturnType<typeof startTestApp>>;
-let fhir: ReturnType<typeof fhirClient>;
+const { fhir } = useFhirServer();
 const CIN = 'https://ecm-fhir.example.org/sid/medi-cal-cin';
 
-beforeAll(async () => {
-  server = await startTestApp();
-  fhir = fhirClient(server.app);
-});
-afterAll(() => server.close());
 
 const member = (cin: string, extra: object = {}) => ({ resourceType: 'Patient', identifier: [{ system: CIN, value: cin }], ...extra });
 const count = async (query: string) => (await fhir.get(`/Patient?${query}`)).body.total as number;

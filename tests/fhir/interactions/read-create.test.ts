@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fhirClient } from '../../support/fhir-client.ts';
-import { startTestApp } from '../../support/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { useFhirServer } from '../../support/fhir-client.ts';
 
-let server: Awaited<ReturnType<typeof startTestApp>>;
-let fhir: ReturnType<typeof fhirClient>;
+const { fhir } = useFhirServer();
 
-beforeAll(async () => {
-  server = await startTestApp();
-  fhir = fhirClient(server.app);
-});
-afterAll(() => server.close());
 
 describe('create (http.html#create)', () => {
   it('assigns an id, version 1, and answers 201 with Location, ETag and Last-Modified', async () => {
