@@ -11,18 +11,27 @@ export interface IndexRows {
 
 type Compiled = (resource: unknown) => unknown[];
 
+interface CompiledParam {
+  code: string;
+  fn: Compiled;
+  /** Top-level elements the expression starts from; when none is present it selects nothing. */
+  roots?: string[];
+}
+
 /**
  * Extracts search index rows from resources. Each SearchParameter expression is compiled once
  * with fhirpath and the R4 model, then cached (STACK-NOTES.md: ~5 µs per evaluation).
  */
 export class IndexExtractor {
-  private readonly compiled = new Map<string, { code: string; fn: Compiled }[]>();
+  private readonly compiled = new Map<string, CompiledParam[]>();
 
   constructor(private readonly registry: SearchParameterRegistry) {}
 
   extract(resource: Resource): IndexRows {
     const rows: IndexRows = { token: [] };
-    for (const { code, fn } of this.tokenParams(resource.resourceType)) {
+    const keys = Object.keys(resource);
+    for (const { code, fn, roots } of this.tokenParams(resource.resourceType)) {
+      if (roots && !roots.some((root) => keys.some((k) => k === root || k.startsWith(root)))) continue;
       let values: unknown[];
       try {
         values = fn(resource);
@@ -42,15 +51,16 @@ export class IndexExtractor {
     return rows;
   }
 
-  private tokenParams(resourceType: string): { code: string; fn: Compiled }[] {
+  private tokenParams(resourceType: string): CompiledParam[] {
     let list = this.compiled.get(resourceType);
     if (list) return list;
     list = [];
     for (const sp of this.registry.forType(resourceType)) {
       if (sp.type !== 'token') continue;
       try {
-        const fn = fhirpath.compile(expressionFor(resourceType, sp.expression), r4model) as unknown as Compiled;
-        list.push({ code: sp.code, fn });
+        const expression = expressionFor(resourceType, sp.expression);
+        const fn = fhirpath.compile(expression, r4model) as unknown as Compiled;
+        list.push({ code: sp.code, fn, roots: rootElements(resourceType, expression) });
       } catch {
         // Expressions fhirpath.js cannot compile are left unindexed.
       }
@@ -80,4 +90,19 @@ export function expressionFor(resourceType: string, expression: string): string 
   branches.push(expression.slice(start).trim());
   const own = branches.filter((b) => b.replace(/^\(+/, '').startsWith(`${resourceType}.`));
   return own.length > 0 ? own.join(' | ') : expression;
+}
+
+/**
+ * The top-level elements an expression reads (`Patient.identifier | Patient.telecom` →
+ * identifier, telecom; choice `Observation.value as X` → the `value` prefix), or undefined when
+ * some branch does not start with a plain path, in which case it is always evaluated.
+ */
+export function rootElements(resourceType: string, expression: string): string[] | undefined {
+  const roots: string[] = [];
+  for (const branch of expression.split('|')) {
+    const m = new RegExp(`^\\s*\\(?\\s*${resourceType}\\.([a-zA-Z]+)`).exec(branch);
+    if (!m) return undefined;
+    roots.push(m[1]);
+  }
+  return roots;
 }
