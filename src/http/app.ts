@@ -11,6 +11,7 @@ import { migrate } from '../store/migrate.ts';
 import { PostgresRepository } from '../store/postgres-repository.ts';
 import { fhirError } from '../fhir/outcome.ts';
 import { FHIR_JSON } from './content-negotiation.ts';
+import { registerCors } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { fhirRoutes } from './fhir-routes.ts';
 
@@ -57,6 +58,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => database.close());
   registerErrorHandling(app);
+  registerCors(app);
   app.get('/health', async () => ({ status: 'ok' }));
   const prefix = new URL(config.baseUrl).pathname.replace(/\/+$/, '');
   await app.register(fhirRoutes, { basePath: prefix, context: () => fhir, version });
