@@ -42,9 +42,10 @@ export function capabilityStatement(config: ServerConfig, registry: SearchParame
           conditionalDelete: 'single',
           searchParam: [
             { name: '_id', type: 'token', documentation: 'Logical id of the resource' },
+            { name: '_lastUpdated', type: 'date', documentation: 'When the resource version last changed (prefixes eq ne gt lt ge le sa eb ap)' },
             ...registry
               .forType(type)
-              .filter((sp) => SUPPORTED_SEARCH_TYPES.has(sp.type))
+              .filter((sp) => sp.code !== '_id' && sp.code !== '_lastUpdated' && SUPPORTED_SEARCH_TYPES.has(sp.type))
               .map((sp) => ({ name: sp.code, type: sp.type, definition: sp.url, documentation: sp.description })),
           ],
         })),

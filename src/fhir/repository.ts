@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { AccessContext } from '../auth/access-context.ts';
+import type { DateValue } from './search/date-prefix.ts';
 
 /** A stored version of a resource: the JSON text is exactly what the server returns. */
 export interface StoredResource {
@@ -52,18 +53,30 @@ export interface HistoryPage {
 /** One AND-ed search condition; its values are OR-ed. (Issue 3 grows this into full search.) */
 export type SearchCriterion =
   | { kind: 'id'; ids: string[] }
-  | { kind: 'token'; param: string; values: { system?: string; code?: string }[] };
+  | { kind: 'token'; param: string; values: { system?: string; code?: string }[] }
+  /** meta.lastUpdated, kept on the resource row: [start, end) ranges with their prefixes. */
+  | { kind: 'lastUpdated'; values: DateValue[] };
+
+export interface SortKey {
+  key: '_lastUpdated' | '_id';
+  descending: boolean;
+}
 
 export interface SearchQuery {
   resourceType: string;
   criteria: SearchCriterion[];
   count: number;
   offset: number;
+  sort?: SortKey[];
+  /** Count the matches (Bundle.total); false for `_total=none`. */
+  total?: boolean;
 }
 
 export interface SearchResult {
   resources: StoredResource[];
-  total: number;
+  total?: number;
+  /** More matches exist after this page (known even without a total). */
+  more: boolean;
 }
 
 /**

@@ -29,9 +29,11 @@ describe('GET /metadata (http.html#capabilities)', () => {
     const params = patient.searchParam.map((p: { name: string }) => p.name);
     expect(params).toContain('_id');
     expect(params).toContain('identifier');
+    expect(params).toEqual(expect.arrayContaining(['_lastUpdated', '_tag', '_security']));
     // every advertised parameter is accepted in strict mode
     for (const p of patient.searchParam) {
-      const r = await fhir.get(`/Patient?${p.name}=x`, { prefer: 'handling=strict' });
+      const value = p.type === 'date' ? 'ge2020-01-01' : 'x';
+      const r = await fhir.get(`/Patient?${p.name}=${value}`, { prefer: 'handling=strict' });
       expect(r.status, p.name).toBe(200);
     }
     expect(res.body.rest[0].interaction.map((i: { code: string }) => i.code)).toEqual(['transaction', 'batch', 'history-system']);

@@ -15,8 +15,10 @@ export async function searchType(ctx: FhirContext, req: FhirRequest, type: strin
   const result = await ctx.repo.search(ctx.access, {
     resourceType: type,
     criteria: parsed.criteria,
-    count: parsed.count,
+    count: parsed.summaryCount ? 0 : parsed.count,
     offset: parsed.offset,
+    sort: parsed.sort,
+    total: parsed.total || parsed.summaryCount,
   });
   const url = (offset: number) => {
     const params = new URLSearchParams(parsed.used);
@@ -25,7 +27,7 @@ export async function searchType(ctx: FhirContext, req: FhirRequest, type: strin
     return `${ctx.config.baseUrl}/${type}${qs ? `?${qs}` : ''}`;
   };
   const link: Bundle['link'] = [{ relation: 'self', url: url(parsed.offset) }];
-  if (parsed.count > 0 && parsed.offset + parsed.count < result.total) link.push({ relation: 'next', url: url(parsed.offset + parsed.count) });
+  if (!parsed.summaryCount && parsed.count > 0 && result.more) link.push({ relation: 'next', url: url(parsed.offset + parsed.count) });
   if (parsed.offset > 0) link.push({ relation: 'previous', url: url(Math.max(0, parsed.offset - parsed.count)) });
   const entries: RawEntry[] = result.resources.map((r) => ({
     fullUrl: `${ctx.config.baseUrl}/${r.resourceType}/${r.id}`,
@@ -33,5 +35,6 @@ export async function searchType(ctx: FhirContext, req: FhirRequest, type: strin
     search: { mode: 'match' },
   }));
   if (parsed.warnings.length > 0) entries.push({ resource: outcome(parsed.warnings), search: { mode: 'outcome' } });
-  return { status: 200, body: bundleJson({ resourceType: 'Bundle', type: 'searchset', total: result.total, link }, entries) };
+  const head = { resourceType: 'Bundle' as const, type: 'searchset' as const, ...(result.total !== undefined ? { total: result.total } : {}), link };
+  return { status: 200, body: bundleJson(head, entries) };
 }

@@ -1,6 +1,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { badRequest, issue } from '../outcome.ts';
-import type { SearchCriterion } from '../repository.ts';
+import type { SearchCriterion, SortKey } from '../repository.ts';
+import { parseDateValue } from './date-prefix.ts';
 import type { SearchParameterRegistry } from './search-parameters.ts';
 
 /** SearchParameter types the parser evaluates (besides _id); the CapabilityStatement lists these. */
@@ -17,6 +18,10 @@ export interface ParsedSearch {
   used: [string, string][];
   /** Warnings for parameters ignored in lenient mode. */
   warnings: OperationOutcomeIssue[];
+  sort: SortKey[];
+  /** `_total=none` turns the count off; `_summary=count` asks for the count alone. */
+  total: boolean;
+  summaryCount: boolean;
 }
 
 export interface ParseOptions {
@@ -26,7 +31,9 @@ export interface ParseOptions {
 }
 
 /**
- * Parses search parameters: `_id`, every token parameter of the type, `_count`, `_offset`.
+ * Parses search parameters: `_id`, `_lastUpdated`, every token parameter of the type (including
+ * `_tag` and `_security`), and the result parameters `_count`, `_offset`, `_sort` (on
+ * `_lastUpdated`/`_id`), `_total`, `_summary=count`.
  * Comma-separated values are OR-ed, repeated parameters AND-ed (search.html#combining).
  * Unknown parameters: 400 in strict mode, otherwise ignored with a warning. Invalid values are
  * always 400. (Issue 3 completes the other parameter types, modifiers and chains.)
@@ -37,7 +44,16 @@ export function parseSearch(
   query: [string, string][],
   options: ParseOptions,
 ): ParsedSearch {
-  const result: ParsedSearch = { criteria: [], count: options.defaultCount, offset: 0, used: [], warnings: [] };
+  const result: ParsedSearch = {
+    criteria: [],
+    count: options.defaultCount,
+    offset: 0,
+    used: [],
+    warnings: [],
+    sort: [],
+    total: true,
+    summaryCount: false,
+  };
   for (const [name, value] of query) {
     if (FORMAT_PARAMS.has(name)) continue;
     if (name === '_count') {
@@ -45,6 +61,19 @@ export function parseSearch(
       result.used.push([name, String(result.count)]);
     } else if (name === '_offset') {
       result.offset = nonNegativeInt(name, value);
+    } else if (name === '_lastUpdated') {
+      result.criteria.push({ kind: 'lastUpdated', values: splitValues(value).map((v) => parseDateValue(name, v)) });
+      result.used.push([name, value]);
+    } else if (name === '_sort') {
+      result.sort = value.split(',').map((key) => parseSortKey(key, options.strict, result.warnings)).filter((k): k is SortKey => !!k);
+      result.used.push([name, value]);
+    } else if (name === '_total') {
+      if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total "${value}": none, estimate or accurate`, [name]);
+      result.total = value !== 'none';
+      result.used.push([name, value]);
+    } else if (name === '_summary' && value === 'count') {
+      result.summaryCount = true;
+      result.used.push([name, value]);
     } else if (name === '_id') {
       result.criteria.push({ kind: 'id', ids: splitValues(value) });
       result.used.push([name, value]);
@@ -61,6 +90,17 @@ export function parseSearch(
     }
   }
   return result;
+}
+
+/** `_sort=_lastUpdated,-_id` (search.html#sort); other keys arrive with the full search issue. */
+function parseSortKey(raw: string, strict: boolean, warnings: OperationOutcomeIssue[]): SortKey | undefined {
+  const descending = raw.startsWith('-');
+  const key = descending ? raw.slice(1) : raw;
+  if (key === '_lastUpdated' || key === '_id') return { key, descending };
+  const message = `Sorting by "${key}" is not supported (supported: _lastUpdated, _id)`;
+  if (strict) throw badRequest(message, ['_sort']);
+  warnings.push(issue('warning', 'not-supported', `${message}; it was ignored`, ['_sort']));
+  return undefined;
 }
 
 function nonNegativeInt(name: string, value: string): number {

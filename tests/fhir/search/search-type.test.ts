@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFhirServer } from '../../support/fhir-client.ts';
+
+const { fhir, app } = useFhirServer();
+const CIN = 'urn:cin';
+const ids = (res: { body: { entry?: { resource?: { id: string }; search?: { mode: string } }[] } }) =>
+  (res.body.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource?.id);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let between = '';
+
+beforeAll(async () => {
+  await fhir.put('/Patient/s-1', { resourceType: 'Patient', id: 's-1', identifier: [{ system: CIN, value: 'A1' }], gender: 'female', meta: { tag: [{ system: 'urn:program', code: 'ecm' }] } });
+  await fhir.put('/Patient/s-2', { resourceType: 'Patient', id: 's-2', identifier: [{ system: CIN, value: 'A2' }, { value: 'LOCAL-9' }], gender: 'male' });
+  await sleep(20);
+  between = new Date().toISOString();
+  await sleep(20);
+  await fhir.put('/Patient/s-3', { resourceType: 'Patient', id: 's-3', identifier: [{ system: 'urn:other', value: 'A1' }], gender: 'female', meta: { security: [{ system: 'urn:sec', code: 'R' }] } });
+});
+
+describe('token search (search.html#token)', () => {
+  it('matches code, system|code, |code and system|, OR on commas and AND on repeats', async () => {
+    expect(ids(await fhir.get('/Patient?identifier=A1')).sort()).toEqual(['s-1', 's-3']);
+    expect(ids(await fhir.get(`/Patient?identifier=${CIN}|A1`))).toEqual(['s-1']);
+    expect(ids(await fhir.get('/Patient?identifier=|LOCAL-9'))).toEqual(['s-2']);
+    expect(ids(await fhir.get(`/Patient?identifier=${CIN}|`)).sort()).toEqual(['s-1', 's-2']);
+    expect(ids(await fhir.get(`/Patient?identifier=${CIN}|A1,${CIN}|A2`)).sort()).toEqual(['s-1', 's-2']);
+    expect(ids(await fhir.get(`/Patient?identifier=${CIN}|&gender=female`))).toEqual(['s-1']);
+    expect(ids(await fhir.get('/Patient?gender=female&gender=male'))).toEqual([]);
+  });
+
+  it('finds by _tag, _security and _id', async () => {
+    expect(ids(await fhir.get('/Patient?_tag=urn:program|ecm'))).toEqual(['s-1']);
+    expect(ids(await fhir.get('/Patient?_security=R'))).toEqual(['s-3']);
+    expect(ids(await fhir.get('/Patient?_id=s-2,s-3')).sort()).toEqual(['s-2', 's-3']);
+  });
+
+  it('drops deleted resources from results', async () => {
+    await fhir.put('/Patient/s-del', { resourceType: 'Patient', id: 's-del', identifier: [{ system: CIN, value: 'DEL' }] });
+    await fhir.delete('/Patient/s-del');
+    expect((await fhir.get(`/Patient?identifier=${CIN}|DEL`)).body.total).toBe(0);
+  });
+});
+
+describe('_lastUpdated (search.html#date, #prefix)', () => {
+  it('compares with prefixes and refuses invalid dates and prefixes', async () => {
+    expect(ids(await fhir.get(`/Patient?_id=s-1,s-2,s-3&_lastUpdated=gt${between}`))).toEqual(['s-3']);
+    expect(ids(await fhir.get(`/Patient?_id=s-1,s-2,s-3&_lastUpdated=lt${between}`)).sort()).toEqual(['s-1', 's-2']);
+    const year = between.slice(0, 4);
+    expect(ids(await fhir.get(`/Patient?_id=s-1,s-2,s-3&_lastUpdated=${year}`))).toHaveLength(3);
+    expect(ids(await fhir.get(`/Patient?_id=s-1,s-2,s-3&_lastUpdated=ne${year}`))).toHaveLength(0);
+    expect(ids(await fhir.get(`/Patient?_id=s-1,s-2,s-3&_lastUpdated=sa${Number(year) - 1}`))).toHaveLength(3);
+    expect((await fhir.get('/Patient?_lastUpdated=yesterday')).status).toBe(400);
+    expect((await fhir.get('/Patient?_lastUpdated=xx2026-01-01')).status).toBe(400);
+  });
+});
+
+describe('result parameters (search.html#count, #sort, #total, #summary)', () => {
+  it('pages with _count and next/previous links, sorted by _sort', async () => {
+    const page1 = await fhir.get('/Patient?_id=s-1,s-2,s-3&_count=2&_sort=-_id');
+    expect(ids(page1)).toEqual(['s-3', 's-2']);
+    expect(page1.body.total).toBe(3);
+    const next = page1.body.link.find((l: { relation: string }) => l.relation === 'next').url as string;
+    const page2 = await fhir.get(next.replace('http://localhost:8080/fhir', ''));
+    expect(ids(page2)).toEqual(['s-1']);
+    expect(page2.body.link.find((l: { relation: string }) => l.relation === 'next')).toBeUndefined();
+    expect(page2.body.link.find((l: { relation: string }) => l.relation === 'previous')).toBeDefined();
+    expect(ids(await fhir.get('/Patient?_id=s-1,s-2,s-3&_sort=_lastUpdated'))[2]).toBe('s-3');
+  });
+
+  it('_summary=count returns only the total; _total=none leaves it out', async () => {
+    const count = await fhir.get('/Patient?gender=female&_summary=count');
+    expect(count.body.total).toBe(2);
+    expect(count.body.entry).toBeUndefined();
+    const none = await fhir.get('/Patient?gender=female&_total=none');
+    expect(none.body.total).toBeUndefined();
+    expect(ids(none)).toHaveLength(2);
+    expect((await fhir.get('/Patient?_total=sometimes')).status).toBe(400);
+  });
+
+  it('ignores unknown parameters with a warning and leaves them out of self, or 400 when strict', async () => {
+    const res = await fhir.get('/Patient?gender=male&foo=bar');
+    expect(ids(res)).toEqual(['s-2']);
+    const outcome = res.body.entry.find((e: { search: { mode: string } }) => e.search.mode === 'outcome');
+    expect(outcome.resource.issue[0].severity).toBe('warning');
+    expect(outcome.resource.issue[0].diagnostics).toContain('foo');
+    const self = res.body.link.find((l: { relation: string }) => l.relation === 'self').url as string;
+    expect(self).toContain('gender=male');
+    expect(self).not.toContain('foo');
+    const strict = await fhir.get('/Patient?gender=male&foo=bar', { prefer: 'handling=strict' });
+    expect(strict.status).toBe(400);
+    expect(strict.body.issue[0].diagnostics).toContain('foo');
+    expect((await fhir.get('/Patient?_count=abc')).status).toBe(400);
+  });
+
+  it('accepts POST [type]/_search with form parameters', async () => {
+    const res = await app().inject({
+      method: 'POST',
+      url: '/fhir/Patient/_search',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `identifier=${encodeURIComponent(`${CIN}|A2`)}`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['s-2']);
+  });
+});
