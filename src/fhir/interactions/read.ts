@@ -1,6 +1,7 @@
 import { badRequest, gone, notFound } from '../outcome.ts';
 import type { StoredResource } from '../repository.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
+import { parseSubset, subsetJson } from '../search/subset.ts';
 import { parseVersionTag, versionHeaders } from './response-headers.ts';
 
 /** read: GET [type]/[id] (http.html#read), with If-None-Match / If-Modified-Since (http.html#cread). */
@@ -10,7 +11,8 @@ export async function read(ctx: FhirContext, req: FhirRequest, type: string, id:
   if (stored.deleted) throw goneWithVersion(stored);
   const headers = versionHeaders(stored);
   if (notModified(req, stored)) return { status: 304, headers };
-  return { status: 200, headers, body: stored.json ?? undefined };
+  const subset = parseSubset(req.query, type);
+  return { status: 200, headers, body: stored.json === null ? undefined : subsetJson(stored.json, subset) };
 }
 
 /** vread: GET [type]/[id]/_history/[vid] (http.html#vread). */

@@ -3,10 +3,12 @@ import { type RawEntry, bundleJson } from '../bundle/bundle-json.ts';
 import { outcome } from '../outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
 import { parseSearch } from '../search/parse-search.ts';
+import { parseSubset, subsetJson } from '../search/subset.ts';
 import { preferStrictHandling } from './prefer.ts';
 
 /** search: GET [type]?params and POST [type]/_search (http.html#search, search.html). */
 export async function searchType(ctx: FhirContext, req: FhirRequest, type: string): Promise<FhirResponse> {
+  const subset = parseSubset(req.query, type);
   const parsed = parseSearch(ctx.searchParameters, type, req.query, {
     strict: preferStrictHandling(req.headers.prefer),
     defaultCount: ctx.config.defaultPageSize,
@@ -31,7 +33,7 @@ export async function searchType(ctx: FhirContext, req: FhirRequest, type: strin
   if (parsed.offset > 0) link.push({ relation: 'previous', url: url(Math.max(0, parsed.offset - parsed.count)) });
   const entries: RawEntry[] = result.resources.map((r) => ({
     fullUrl: `${ctx.config.baseUrl}/${r.resourceType}/${r.id}`,
-    resource: r.json ?? undefined,
+    resource: r.json === null ? undefined : subsetJson(r.json, subset),
     search: { mode: 'match' },
   }));
   if (parsed.warnings.length > 0) entries.push({ resource: outcome(parsed.warnings), search: { mode: 'outcome' } });

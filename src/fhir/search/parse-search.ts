@@ -9,6 +9,8 @@ export const SUPPORTED_SEARCH_TYPES: ReadonlySet<string> = new Set(['token']);
 
 /** Parameters about the response format, handled by the HTTP layer, never search criteria. */
 const FORMAT_PARAMS = new Set(['_format', '_pretty']);
+/** Parameters that shape each returned resource (src/fhir/search/subset.ts). */
+const SUBSET_PARAMS = new Set(['_summary', '_elements']);
 
 export interface ParsedSearch {
   criteria: SearchCriterion[];
@@ -74,6 +76,8 @@ export function parseSearch(
     } else if (name === '_summary' && value === 'count') {
       result.summaryCount = true;
       result.used.push([name, value]);
+    } else if (SUBSET_PARAMS.has(name)) {
+      result.used.push([name, value]); // validated and applied by parseSubset
     } else if (name === '_id') {
       result.criteria.push({ kind: 'id', ids: splitValues(value) });
       result.used.push([name, value]);

@@ -103,3 +103,34 @@ describe('result parameters (search.html#count, #sort, #total, #summary)', () =>
     expect(JSON.parse(res.body).entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['s-2']);
   });
 });
+
+describe('_summary and _elements (search.html#summary, #elements)', () => {
+  it('_elements keeps the listed elements, id and meta, and tags the result SUBSETTED', async () => {
+    const res = await fhir.get('/Patient?_id=s-1&_elements=gender');
+    const patient = res.body.entry[0].resource;
+    expect(Object.keys(patient).sort()).toEqual(['gender', 'id', 'meta', 'resourceType']);
+    expect(patient.meta.tag).toContainEqual({ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' });
+    const read = await fhir.get('/Patient/s-1?_elements=identifier');
+    expect(read.body.identifier).toBeDefined();
+    expect(read.body.gender).toBeUndefined();
+  });
+
+  it('_summary=true keeps summary elements, _summary=data drops the narrative, bad values are 400', async () => {
+    await fhir.put('/Patient/s-sum', {
+      resourceType: 'Patient',
+      id: 's-sum',
+      text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>' },
+      gender: 'other',
+      maritalStatus: { text: 'single' },
+      deceasedBoolean: false,
+    });
+    const summary = (await fhir.get('/Patient/s-sum?_summary=true')).body;
+    expect(summary.gender).toBe('other');
+    expect(summary.deceasedBoolean).toBe(false);
+    expect(summary.maritalStatus).toBeUndefined();
+    const data = (await fhir.get('/Patient?_id=s-sum&_summary=data')).body.entry[0].resource;
+    expect(data.text).toBeUndefined();
+    expect(data.maritalStatus).toEqual({ text: 'single' });
+    expect((await fhir.get('/Patient?_summary=maybe')).status).toBe(400);
+  });
+});
