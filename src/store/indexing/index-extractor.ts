@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 import type { SearchParameterRegistry } from '../../fhir/search/search-parameters.ts';
+import { compileSimplePath } from './simple-path.ts';
 import { tokenValues } from './token-values.ts';
 
 /** Index rows for one resource, by index table. Issue 3 adds string, reference, date... tables. */
@@ -59,7 +60,7 @@ export class IndexExtractor {
       if (sp.type !== 'token' || sp.code === '_id') continue; // _id is the resource row's own column
       try {
         const expression = expressionFor(resourceType, sp.expression);
-        const fn = fhirpath.compile(expression, r4model) as unknown as Compiled;
+        const fn = (compileSimplePath(resourceType, expression) as Compiled | undefined) ?? (fhirpath.compile(expression, r4model) as unknown as Compiled);
         list.push({ code: sp.code, fn, roots: rootElements(resourceType, expression) });
       } catch {
         // Expressions fhirpath.js cannot compile are left unindexed.
