@@ -54,6 +54,8 @@ export interface HistoryPage {
 export type SearchCriterion =
   | { kind: 'id'; ids: string[] }
   | { kind: 'token'; param: string; values: { system?: string; code?: string }[] }
+  /** Local targets by type and id (type optional: any type), other references by url. */
+  | { kind: 'reference'; param: string; values: { targetType?: string; targetId?: string; url?: string }[] }
   /** meta.lastUpdated, kept on the resource row: [start, end) ranges with their prefixes. */
   | { kind: 'lastUpdated'; values: DateValue[] };
 

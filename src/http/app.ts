@@ -33,7 +33,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   const database = await openDatabase(config);
   await migrate(database);
   const searchParameters = coreSearchParameters();
-  const repo = new PostgresRepository(database, new IndexExtractor(searchParameters));
+  const repo = new PostgresRepository(database, new IndexExtractor(searchParameters, config.baseUrl));
   const fhir: FhirContext = { repo, config, searchParameters, access: systemAccess };
 
   const app = Fastify({

@@ -104,6 +104,7 @@ export class PostgresRepository implements Repository {
     const lastUpdated = new Date().toISOString();
     const cols = { type: [] as string[], id: [] as string[], version: [] as number[], deleted: [] as boolean[], method: [] as string[], content: [] as (string | null)[] };
     const token = { type: [] as string[], id: [] as string[], param: [] as string[], system: [] as (string | null)[], code: [] as (string | null)[] };
+    const ref = { type: [] as string[], id: [] as string[], param: [] as string[], targetType: [] as (string | null)[], targetId: [] as (string | null)[], url: [] as (string | null)[] };
     const results: WriteResult[] = [];
     const seen = new Set<string>();
 
@@ -151,7 +152,16 @@ export class PostgresRepository implements Repository {
       cols.method.push(method);
       cols.content.push(json);
       if (resource) {
-        for (const t of this.indexer.extract(resource).token) {
+        const rows = this.indexer.extract(resource);
+        for (const r of rows.reference) {
+          ref.type.push(type);
+          ref.id.push(id);
+          ref.param.push(r.param);
+          ref.targetType.push(r.targetType);
+          ref.targetId.push(r.targetId);
+          ref.url.push(r.url);
+        }
+        for (const t of rows.token) {
           token.type.push(type);
           token.id.push(id);
           token.param.push(t.param);
@@ -166,6 +176,7 @@ export class PostgresRepository implements Repository {
     const { rows } = await q.query<{ written: number }>(WRITE_VERSIONS_SQL, [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
       token.type, token.id, token.param, token.system, token.code,
+      ref.type, ref.id, ref.param, ref.targetType, ref.targetId, ref.url,
     ]);
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {

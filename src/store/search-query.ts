@@ -47,6 +47,16 @@ export async function searchResources(q: Queryable, query: SearchQuery): Promise
 
 function criterionSql(c: SearchCriterion, p: (v: unknown) => string): string {
   if (c.kind === 'id') return `r.id = ANY(${p(c.ids)}::text[])`;
+  if (c.kind === 'reference') {
+    const alternatives = c.values.map((v) => {
+      if (v.url !== undefined) return `(left(x.url, 200) = left(${p(v.url)}, 200) AND x.url = ${p(v.url)})`;
+      const parts = [`x.target_id = ${p(v.targetId)}`];
+      if (v.targetType !== undefined) parts.push(`x.target_type = ${p(v.targetType)}`);
+      return `(${parts.join(' AND ')})`;
+    });
+    return `EXISTS (SELECT 1 FROM search_reference x WHERE x.resource_type = r.resource_type AND x.id = r.id
+      AND x.param = ${p(c.param)} AND (${alternatives.join(' OR ')}))`;
+  }
   if (c.kind === 'lastUpdated') return `(${c.values.map((v) => instantCondition('r.last_updated', v, p)).join(' OR ')})`;
   const alternatives = c.values.map((v) => {
     const parts: string[] = [];

@@ -3,7 +3,8 @@
  * is still the one the new version follows), their history rows, and their search index rows
  * (old ones deleted, new ones inserted), so a resource and its index never disagree.
  * Parameters: $1..$7 versions (type, id, version, lastUpdated, deleted, method, content);
- * $8..$12 token rows (type, id, param, system, code).
+ * $8..$12 token rows (type, id, param, system, code);
+ * $13..$18 reference rows (type, id, param, target type, target id, url).
  */
 export const WRITE_VERSIONS_SQL = `
 WITH input AS (
@@ -32,6 +33,16 @@ new_tokens AS (
   INSERT INTO search_token (resource_type, id, param, system, code)
   SELECT x.resource_type, x.id, x.param, x.system, x.code
   FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS x(resource_type, id, param, system, code)
+  JOIN cur ON cur.resource_type = x.resource_type AND cur.id = x.id
+),
+old_references AS (
+  DELETE FROM search_reference s USING cur WHERE s.resource_type = cur.resource_type AND s.id = cur.id
+),
+new_references AS (
+  INSERT INTO search_reference (resource_type, id, param, target_type, target_id, url)
+  SELECT x.resource_type, x.id, x.param, x.target_type, x.target_id, x.url
+  FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+    AS x(resource_type, id, param, target_type, target_id, url)
   JOIN cur ON cur.resource_type = x.resource_type AND cur.id = x.id
 )
 SELECT count(*)::int AS written FROM cur`;

@@ -15,7 +15,7 @@ export async function conditionalMatches(
   limit = 2,
 ): Promise<StoredResource[]> {
   const query = [...new URLSearchParams(queryString).entries()];
-  const parsed = parseSearch(ctx.searchParameters, resourceType, query, { strict: true, defaultCount: limit, maxCount: limit });
+  const parsed = parseSearch(ctx.searchParameters, resourceType, query, { strict: true, baseUrl: ctx.config.baseUrl, defaultCount: limit, maxCount: limit });
   if (parsed.criteria.length === 0) throw badRequest(`Conditional criteria "${queryString}" have no search parameter`);
   const result = await ctx.repo.search(ctx.access, { resourceType, criteria: parsed.criteria, count: limit, offset: 0 });
   return result.resources;

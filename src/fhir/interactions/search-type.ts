@@ -11,6 +11,7 @@ export async function searchType(ctx: FhirContext, req: FhirRequest, type: strin
   const subset = parseSubset(req.query, type);
   const parsed = parseSearch(ctx.searchParameters, type, req.query, {
     strict: preferStrictHandling(req.headers.prefer),
+    baseUrl: ctx.config.baseUrl,
     defaultCount: ctx.config.defaultPageSize,
     maxCount: ctx.config.maxPageSize,
   });

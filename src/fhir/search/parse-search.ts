@@ -1,11 +1,12 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { badRequest, issue } from '../outcome.ts';
 import type { SearchCriterion, SortKey } from '../repository.ts';
+import { isResourceType } from '../resource-types.ts';
 import { parseDateValue } from './date-prefix.ts';
 import type { SearchParameterRegistry } from './search-parameters.ts';
 
 /** SearchParameter types the parser evaluates (besides _id); the CapabilityStatement lists these. */
-export const SUPPORTED_SEARCH_TYPES: ReadonlySet<string> = new Set(['token']);
+export const SUPPORTED_SEARCH_TYPES: ReadonlySet<string> = new Set(['token', 'reference']);
 
 /** Parameters about the response format, handled by the HTTP layer, never search criteria. */
 const FORMAT_PARAMS = new Set(['_format', '_pretty']);
@@ -28,6 +29,8 @@ export interface ParsedSearch {
 
 export interface ParseOptions {
   strict: boolean;
+  /** This server's base: an absolute reference under it is a local one. */
+  baseUrl: string;
   defaultCount: number;
   maxCount: number;
 }
@@ -82,9 +85,14 @@ export function parseSearch(
       result.criteria.push({ kind: 'id', ids: splitValues(value) });
       result.used.push([name, value]);
     } else {
-      const def = name.includes(':') ? undefined : registry.get(resourceType, name);
-      if (def && SUPPORTED_SEARCH_TYPES.has(def.type)) {
-        result.criteria.push({ kind: 'token', param: name, values: splitValues(value).map(parseToken) });
+      const [base, modifier] = name.split(':', 2);
+      const def = registry.get(resourceType, base);
+      // the one modifier handled so far: a reference's target type (`subject:Patient=123`)
+      const typeModifier = def?.type === 'reference' && modifier !== undefined && isResourceType(modifier) ? modifier : undefined;
+      if (def && SUPPORTED_SEARCH_TYPES.has(def.type) && (modifier === undefined || typeModifier)) {
+        const values = splitValues(value);
+        if (def.type === 'token') result.criteria.push({ kind: 'token', param: base, values: values.map(parseToken) });
+        else result.criteria.push({ kind: 'reference', param: base, values: values.map((v) => parseReference(v, typeModifier, options.baseUrl)) });
         result.used.push([name, value]);
       } else {
         const why = def ? `is not supported yet (type ${def.type})` : `is not a search parameter of ${resourceType}`;
@@ -110,6 +118,15 @@ function parseSortKey(raw: string, strict: boolean, warnings: OperationOutcomeIs
 function nonNegativeInt(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw badRequest(`Invalid ${name} "${value}": expected a non-negative integer`, [name]);
   return Number(value);
+}
+
+/** `id`, `Type/id`, or a URL (search.html#reference); absolute URLs under our base are local. */
+export function parseReference(value: string, typeModifier: string | undefined, baseUrl: string): { targetType?: string; targetId?: string; url?: string } {
+  const relative = value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
+  const local = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(relative);
+  if (local) return { targetType: local[1], targetId: local[2] };
+  if (/^[A-Za-z0-9\-.]{1,64}$/.test(relative)) return { targetType: typeModifier, targetId: relative };
+  return { url: value };
 }
 
 /** Splits on commas not escaped with a backslash (search.html#escaping). */

@@ -3,17 +3,23 @@ import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 import type { SearchParameterRegistry } from '../../fhir/search/search-parameters.ts';
 import { compileSimplePath } from './simple-path.ts';
+import { type ReferenceValue, referenceValue } from './reference-values.ts';
 import { tokenValues } from './token-values.ts';
 
-/** Index rows for one resource, by index table. Issue 3 adds string, reference, date... tables. */
+/** Index rows for one resource, by index table. Issue 3 adds string, date, number... tables. */
 export interface IndexRows {
   token: { param: string; system: string | null; code: string | null }[];
+  reference: ({ param: string } & ReferenceValue)[];
 }
+
+/** SearchParameter types indexed so far (and so searchable). */
+const INDEXED_TYPES = new Set(['token', 'reference']);
 
 type Compiled = (resource: unknown) => unknown[];
 
 interface CompiledParam {
   code: string;
+  type: string;
   fn: Compiled;
   /** Top-level elements the expression starts from; when none is present it selects nothing. */
   roots?: string[];
@@ -26,12 +32,16 @@ interface CompiledParam {
 export class IndexExtractor {
   private readonly compiled = new Map<string, CompiledParam[]>();
 
-  constructor(private readonly registry: SearchParameterRegistry) {}
+  constructor(
+    private readonly registry: SearchParameterRegistry,
+    /** This server's base URL: absolute references under it are local ones. */
+    private readonly baseUrl: string,
+  ) {}
 
   extract(resource: Resource): IndexRows {
-    const rows: IndexRows = { token: [] };
+    const rows: IndexRows = { token: [], reference: [] };
     const keys = Object.keys(resource);
-    for (const { code, fn, roots } of this.tokenParams(resource.resourceType)) {
+    for (const { code, type, fn, roots } of this.params(resource.resourceType)) {
       if (roots && !roots.some((root) => keys.some((k) => k === root || k.startsWith(root)))) continue;
       let values: unknown[];
       try {
@@ -40,6 +50,16 @@ export class IndexExtractor {
         continue; // an expression that cannot evaluate on this resource indexes nothing
       }
       const seen = new Set<string>();
+      if (type === 'reference') {
+        for (const value of values) {
+          const ref = referenceValue(value, this.baseUrl);
+          const key = ref && `${ref.targetType}/${ref.targetId}/${ref.url}`;
+          if (!ref || !key || seen.has(key)) continue;
+          seen.add(key);
+          rows.reference.push({ param: code, ...ref });
+        }
+        continue;
+      }
       for (const value of values) {
         for (const t of tokenValues(value)) {
           const key = `${t.system}|${t.code}`;
@@ -52,16 +72,16 @@ export class IndexExtractor {
     return rows;
   }
 
-  private tokenParams(resourceType: string): CompiledParam[] {
+  private params(resourceType: string): CompiledParam[] {
     let list = this.compiled.get(resourceType);
     if (list) return list;
     list = [];
     for (const sp of this.registry.forType(resourceType)) {
-      if (sp.type !== 'token' || sp.code === '_id') continue; // _id is the resource row's own column
+      if (!INDEXED_TYPES.has(sp.type) || sp.code === '_id') continue; // _id is the resource row's own column
       try {
         const expression = expressionFor(resourceType, sp.expression);
         const fn = (compileSimplePath(resourceType, expression) as Compiled | undefined) ?? (fhirpath.compile(expression, r4model) as unknown as Compiled);
-        list.push({ code: sp.code, fn, roots: rootElements(resourceType, expression) });
+        list.push({ code: sp.code, type: sp.type, fn, roots: rootElements(resourceType, expression) });
       } catch {
         // Expressions fhirpath.js cannot compile are left unindexed.
       }

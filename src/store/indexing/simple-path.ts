@@ -12,27 +12,28 @@ const CHOICE_TYPES = (r4model as unknown as { choiceTypePaths: Record<string, st
 
 export type PathEvaluator = (resource: Record<string, unknown>) => unknown[];
 
-const BRANCH = /^\(?\s*([A-Z][A-Za-z]+)((?:\.[a-z][A-Za-z]*)+)(?:\s+as\s+([A-Za-z]+))?\s*\)?$/;
+const BRANCH = /^\(?\s*([A-Z][A-Za-z]+)((?:\.[a-z][A-Za-z]*)+)(?:\s+as\s+([A-Za-z]+))?\s*\)?(?:\.where\(resolve\(\) is ([A-Z][A-Za-z]+)\))?$/;
 
 export function compileSimplePath(resourceType: string, expression: string): PathEvaluator | undefined {
   // each step: the JSON keys that hold it (a choice element `value[x]` has one per type)
-  const branches: string[][][] = [];
+  const branches: { steps: string[][]; target?: string }[] = [];
   for (const raw of expression.split('|')) {
     const m = BRANCH.exec(raw.trim());
     if (!m || m[1] !== resourceType) return undefined;
     const segments = m[2].slice(1).split('.');
     const as = m[3];
-    branches.push(
-      segments.map((segment, i) => {
+    branches.push({
+      target: m[4],
+      steps: segments.map((segment, i) => {
         const choices = CHOICE_TYPES[`${resourceType}.${segments.slice(0, i + 1).join('.')}`];
         if (i === segments.length - 1 && as) return [segment + as.charAt(0).toUpperCase() + as.slice(1)];
         return choices ? choices.map((t) => segment + t) : [segment];
       }),
-    );
+    });
   }
   return (resource) => {
     const out: unknown[] = [];
-    for (const steps of branches) {
+    for (const { steps, target } of branches) {
       let current: unknown[] = [resource];
       for (const keys of steps) {
         const next: unknown[] = [];
@@ -46,8 +47,16 @@ export function compileSimplePath(resourceType: string, expression: string): Pat
         }
         current = next;
       }
-      out.push(...current.filter((v) => v !== undefined && v !== null));
+      // `.where(resolve() is T)`: references whose target type is T
+      const kept = target ? current.filter((v) => referenceType(v) === target) : current;
+      out.push(...kept.filter((v) => v !== undefined && v !== null));
     }
     return out;
   };
+}
+
+function referenceType(value: unknown): string | undefined {
+  const reference = (value as { reference?: unknown } | null)?.reference;
+  if (typeof reference !== 'string') return (value as { type?: string } | null)?.type;
+  return /([A-Z][A-Za-z]+)\/[^/]+(?:\/_history\/[^/]+)?$/.exec(reference)?.[1];
 }

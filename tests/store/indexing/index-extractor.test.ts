@@ -3,7 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { coreSearchParameters } from '../../../src/fhir/search/search-parameters.ts';
 import { IndexExtractor } from '../../../src/store/indexing/index-extractor.ts';
 
-const extractor = new IndexExtractor(coreSearchParameters());
+const extractor = new IndexExtractor(coreSearchParameters(), 'http://localhost:8080/fhir');
 const tokens = (resource: Resource, param: string) =>
   extractor.extract(resource).token.filter((t) => t.param === param).map(({ system, code }) => ({ system, code }));
 
