@@ -18,14 +18,24 @@ export function parseEntryUrl(url: string, baseUrl: string): { path: string[]; q
   return { path, query: [...new URLSearchParams(queryString).entries()], queryString };
 }
 
-/** Replaces every Reference.reference for which `resolve` returns a new value; returns the copy. */
-export function rewriteReferences<T>(value: T, resolve: (reference: string) => string | undefined): T {
-  if (Array.isArray(value)) return value.map((v) => rewriteReferences(v, resolve)) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (key === 'reference' && typeof v === 'string') out[key] = resolve(v) ?? v;
-    else out[key] = rewriteReferences(v, resolve);
+/**
+ * Visits every Reference.reference string; where `resolve` returns a new value it is written in
+ * place (the resources are the request's own parsed JSON, so no copy is needed).
+ */
+export function replaceReferences(value: unknown, resolve: (reference: string) => string | undefined): void {
+  if (Array.isArray(value)) {
+    for (const item of value) replaceReferences(item, resolve);
+    return;
   }
-  return out as T;
+  if (value === null || typeof value !== 'object') return;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (key === 'reference' && typeof v === 'string') {
+      const replaced = resolve(v);
+      if (replaced !== undefined) record[key] = replaced;
+    } else if (v !== null && typeof v === 'object') {
+      replaceReferences(v, resolve);
+    }
+  }
 }

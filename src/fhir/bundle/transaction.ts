@@ -12,7 +12,7 @@ import { isResourceType } from '../resource-types.ts';
 import { type RawEntry, bundleJson } from './bundle-json.ts';
 import { statusLine, stripUndefined } from './batch.ts';
 import { entryRequest, patchOperations, planEntry, type PlannedEntry } from './plan-entry.ts';
-import { rewriteReferences } from './entry-url.ts';
+import { replaceReferences } from './entry-url.ts';
 
 /** Processing order of a transaction (http.html#trules): DELETE, POST, PUT/PATCH, GET/HEAD. */
 const ORDER: Record<HttpMethod, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -91,22 +91,22 @@ export async function transaction(ctx: FhirContext, bundle: Bundle, prefer: stri
           }
           conditionalRefs.set(ref, `${refType}/${matches[0].id}`);
         }
-        const resolved = rewriteReferences(p.resource, (ref) => {
+        replaceReferences(p.resource, (ref) => {
           const target = idFor.get(ref) ?? conditionalRefs.get(ref);
           if (target) return target;
           if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) throw badRequest(`Reference "${ref}" matches no entry's fullUrl`);
           return undefined;
         });
-        p.resource = { ...resolved, id: p.id } as Resource;
+        if (p.id) p.resource.id = p.id;
       });
     }
     for (const p of sorted) {
       await atEntry(p.index, p.entry, async () => {
         const type = p.path[0];
         if (p.method === 'DELETE' && p.id) ops.push({ index: p.index, op: { kind: 'delete', resourceType: type, id: p.id } });
-        if (p.method === 'POST' && p.id && p.resource) ops.push({ index: p.index, op: { kind: 'create', resource: { ...p.resource, id: p.id } } });
+        if (p.method === 'POST' && p.id && p.resource) ops.push({ index: p.index, op: { kind: 'create', resource: withId(p.resource, p.id) } });
         if (p.method === 'PUT' && p.id && p.resource) {
-          ops.push({ index: p.index, op: { kind: 'update', resource: { ...p.resource, id: p.id }, ifMatch: ifMatchVersion(p.ifMatch) } });
+          ops.push({ index: p.index, op: { kind: 'update', resource: withId(p.resource, p.id), ifMatch: ifMatchVersion(p.ifMatch) } });
         }
         if (p.method === 'PATCH' && p.id) {
           const patched = await patchedResource(tx, type, p.id, patchOperations(p.entry), ifMatchVersion(p.ifMatch));
@@ -176,9 +176,15 @@ function writeEntryResponse(p: PlannedEntry, w: WriteResult): RawEntry['response
   };
 }
 
+/** The entry's resource, which carries the id the transaction gave it. */
+function withId(resource: Resource, id: string): Resource & { id: string } {
+  resource.id = id;
+  return resource as Resource & { id: string };
+}
+
 function collectConditionalReferences(resource: Resource): Set<string> {
   const refs = new Set<string>();
-  rewriteReferences(resource, (ref) => {
+  replaceReferences(resource, (ref) => {
     const q = ref.indexOf('?');
     if (q > 0 && isResourceType(ref.slice(0, q))) refs.add(ref);
     return undefined;
