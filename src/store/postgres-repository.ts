@@ -13,6 +13,7 @@ import type {
 } from '../fhir/repository.ts';
 import type { Database, Queryable } from './database.ts';
 import type { IndexExtractor } from './indexing/index-extractor.ts';
+import { IndexColumns } from './indexing/index-columns.ts';
 import { serializeVersion } from './resource-json.ts';
 import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
@@ -103,8 +104,8 @@ export class PostgresRepository implements Repository {
 
     const lastUpdated = new Date().toISOString();
     const cols = { type: [] as string[], id: [] as string[], version: [] as number[], deleted: [] as boolean[], method: [] as string[], content: [] as (string | null)[] };
-    const token = { type: [] as string[], id: [] as string[], param: [] as string[], system: [] as (string | null)[], code: [] as (string | null)[] };
-    const ref = { type: [] as string[], id: [] as string[], param: [] as string[], targetType: [] as (string | null)[], targetId: [] as (string | null)[], url: [] as (string | null)[] };
+    const token = new IndexColumns(['param', 'system', 'code'] as const);
+    const reference = new IndexColumns(['param', 'targetType', 'targetId', 'url'] as const);
     const results: WriteResult[] = [];
     const seen = new Set<string>();
 
@@ -153,21 +154,8 @@ export class PostgresRepository implements Repository {
       cols.content.push(json);
       if (resource) {
         const rows = this.indexer.extract(resource);
-        for (const r of rows.reference) {
-          ref.type.push(type);
-          ref.id.push(id);
-          ref.param.push(r.param);
-          ref.targetType.push(r.targetType);
-          ref.targetId.push(r.targetId);
-          ref.url.push(r.url);
-        }
-        for (const t of rows.token) {
-          token.type.push(type);
-          token.id.push(id);
-          token.param.push(t.param);
-          token.system.push(t.system);
-          token.code.push(t.code);
-        }
+        for (const row of rows.token) token.push(type, id, row);
+        for (const row of rows.reference) reference.push(type, id, row);
       }
       results.push({ stored: { resourceType: type, id, versionId: version, lastUpdated, deleted: !resource, json }, outcome });
     }
@@ -175,8 +163,8 @@ export class PostgresRepository implements Repository {
 
     const { rows } = await q.query<{ written: number }>(WRITE_VERSIONS_SQL, [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
-      token.type, token.id, token.param, token.system, token.code,
-      ref.type, ref.id, ref.param, ref.targetType, ref.targetId, ref.url,
+      ...token.params(),
+      ...reference.params(),
     ]);
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {
