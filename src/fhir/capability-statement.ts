@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { ServerConfig } from '../config.ts';
+import type { OperationRegistry } from './operations/operation.ts';
 import { R4_RESOURCE_TYPES } from './resource-types.ts';
 import { SUPPORTED_SEARCH_TYPES } from './search/parse-search.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
@@ -14,7 +15,13 @@ const TYPE_INTERACTIONS: NonNullable<CapabilityStatementRestResource['interactio
  * the R4 resource types, the interactions the dispatcher routes, and the search parameters the
  * search parser accepts — never written by hand.
  */
-export function capabilityStatement(config: ServerConfig, registry: SearchParameterRegistry, version: string): CapabilityStatement {
+export function capabilityStatement(config: ServerConfig, registry: SearchParameterRegistry, version: string, operations: OperationRegistry): CapabilityStatement {
+  const operationsAt = (level: 'system' | 'type', type?: string) =>
+    operations
+      .all()
+      .filter((op) => (level === 'system' ? op.levels.includes('system') : op.levels.some((l) => l !== 'system') && (!op.resourceTypes || op.resourceTypes.includes(type ?? ''))))
+      .map((op) => ({ name: op.name, definition: op.definition }));
+  const withOperations = (list: { name: string; definition: string }[]) => (list.length > 0 ? { operation: list } : {});
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -48,8 +55,10 @@ export function capabilityStatement(config: ServerConfig, registry: SearchParame
               .filter((sp) => sp.code !== '_id' && sp.code !== '_lastUpdated' && SUPPORTED_SEARCH_TYPES.has(sp.type))
               .map((sp) => ({ name: sp.code, type: sp.type, definition: sp.url, documentation: sp.description })),
           ],
+          ...withOperations(operationsAt('type', type)),
         })),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        ...withOperations(operationsAt('system')),
       },
     ],
   };

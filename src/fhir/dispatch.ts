@@ -7,6 +7,7 @@ import { searchType } from './interactions/search-type.ts';
 import { conditionalUpdate, update } from './interactions/update.ts';
 import { badRequest, fhirError, notFound } from './outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from './request.ts';
+import type { OperationTarget } from './operations/operation.ts';
 import { isResourceType } from './resource-types.ts';
 import { isValidId } from './validation/validate-resource.ts';
 
@@ -22,6 +23,7 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req);
     return history(ctx, req);
   }
+  if (type?.startsWith('$') && second === undefined) return operation(ctx, req, type, { level: 'system' });
   if (!type || !isResourceType(type)) throw notFound(`Unknown resource type "${type ?? ''}"`);
   if (rest.length > 0) throw notFound(`Unknown path /${req.path.join('/')}`);
   const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -43,7 +45,7 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
     if (method === 'GET') return history(ctx, req, type);
     throw methodNotAllowed(req);
   }
-  if (second.startsWith('$')) throw notFound(`Unknown operation ${second}`);
+  if (second.startsWith('$') && third === undefined) return operation(ctx, req, second, { level: 'type', resourceType: type });
   if (!isValidId(second)) throw badRequest(`Invalid id "${second}": 1-64 characters of A-Z a-z 0-9 - .`);
   const id = second;
   if (third === undefined) {
@@ -53,11 +55,25 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
     if (method === 'DELETE') return deleteResource(ctx, req, type, id);
     throw methodNotAllowed(req);
   }
+  if (third.startsWith('$') && fourth === undefined) return operation(ctx, req, third, { level: 'instance', resourceType: type, id });
   if (third === '_history') {
     if (method !== 'GET') throw methodNotAllowed(req);
     return fourth === undefined ? history(ctx, req, type, id) : vread(ctx, type, id, fourth);
   }
   throw notFound(`Unknown path /${req.path.join('/')}`);
+}
+
+/** `$name` at system, type or instance level (operations.html#executing). */
+function operation(ctx: FhirContext, req: FhirRequest, segment: string, target: OperationTarget): Promise<FhirResponse> {
+  const name = segment.slice(1);
+  const op = ctx.operations.find(name, target);
+  if (!op) {
+    const where = target.level === 'system' ? 'at system level' : `on ${target.resourceType}${target.level === 'instance' ? ' instances' : ''}`;
+    throw notFound(`Unknown operation $${name} ${where}`);
+  }
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  if (method !== 'POST' && !(method === 'GET' && !op.affectsState)) throw methodNotAllowed(req);
+  return op.handle(ctx, req, target);
 }
 
 function methodNotAllowed(req: FhirRequest) {

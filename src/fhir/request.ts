@@ -1,5 +1,7 @@
 import type { AccessContext } from '../auth/access-context.ts';
 import type { ServerConfig } from '../config.ts';
+import type { Conformance } from '../conformance/conformance.ts';
+import type { OperationRegistry } from './operations/operation.ts';
 import type { Repository } from './repository.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
 
@@ -35,4 +37,7 @@ export interface FhirContext {
   config: ServerConfig;
   searchParameters: SearchParameterRegistry;
   access: AccessContext;
+  operations: OperationRegistry;
+  /** The conformance resources loaded from profiles/ (StructureDefinitions, ValueSets, ...). */
+  conformance: Conformance;
 }

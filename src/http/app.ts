@@ -3,6 +3,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 
 import { systemAccess } from '../auth/access-context.ts';
 import type { ServerConfig } from '../config.ts';
 import type { FhirContext } from '../fhir/request.ts';
+import { loadConformance } from '../conformance/conformance.ts';
+import { allOperations } from '../fhir/operations/index.ts';
+import { OperationRegistry } from '../fhir/operations/operation.ts';
 import { coreSearchParameters } from '../fhir/search/search-parameters.ts';
 import { loadR4Definitions } from '../fhir/validation/definitions.ts';
 import { openDatabase, type Database } from '../store/database.ts';
@@ -32,9 +35,11 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   loadR4Definitions();
   const database = await openDatabase(config);
   await migrate(database);
-  const searchParameters = coreSearchParameters();
+  const conformance = loadConformance();
+  const searchParameters = coreSearchParameters().with(conformance.searchParameters());
   const repo = new PostgresRepository(database, new IndexExtractor(searchParameters, config.baseUrl));
-  const fhir: FhirContext = { repo, config, searchParameters, access: systemAccess };
+  const operations = new OperationRegistry(allOperations());
+  const fhir: FhirContext = { repo, config, searchParameters, access: systemAccess, operations, conformance };
 
   const app = Fastify({
     logger: { level: config.logLevel },

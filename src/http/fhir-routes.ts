@@ -38,7 +38,8 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.get(`${prefix}/metadata`, async (request, reply) => {
     const mediaType = negotiate(request);
-    metadata ??= JSON.stringify(capabilityStatement(options.context(request).config, options.context(request).searchParameters, options.version));
+    const ctx = options.context(request);
+    metadata ??= JSON.stringify(capabilityStatement(ctx.config, ctx.searchParameters, options.version, ctx.operations));
     return send(reply, request, mediaType, { status: 200, body: metadata });
   });
 

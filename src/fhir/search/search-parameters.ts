@@ -20,11 +20,16 @@ export interface SearchParameterDef {
 export class SearchParameterRegistry {
   private readonly byType = new Map<string, Map<string, SearchParameterDef>>();
 
-  constructor(parameters: SearchParameter[]) {
+  constructor(private readonly parameters: SearchParameter[]) {
     for (const sp of parameters) this.add(sp);
   }
 
-  add(sp: SearchParameter): void {
+  /** A new registry with these parameters added (custom SearchParameters from profiles/). */
+  with(extra: SearchParameter[]): SearchParameterRegistry {
+    return extra.length === 0 ? this : new SearchParameterRegistry([...this.parameters, ...extra]);
+  }
+
+  private add(sp: SearchParameter): void {
     if (!sp.code || !sp.type || !sp.expression) return;
     for (const base of sp.base ?? []) {
       let map = this.byType.get(base);
