@@ -19,6 +19,10 @@ export interface ServerConfig {
   schema?: string;
   /** Tests only: a PGlite dump to start from, skipping initdb (tests/support/global-setup.ts). */
   pgliteTemplate?: string;
+  /** SMART authorization off (local development only; refused with NODE_ENV=production). Unset = auth on. */
+  authDisabled?: boolean;
+  /** Bearer token for the admin API (client registration, EHR launch contexts); unset = admin API off. */
+  adminToken?: string;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -35,7 +39,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     maxPageSize: intFrom(env.MAX_PAGE_SIZE, 1000, 'MAX_PAGE_SIZE'),
     defaultPageSize: intFrom(env.DEFAULT_PAGE_SIZE, 20, 'DEFAULT_PAGE_SIZE'),
     schema: env.DATABASE_SCHEMA || undefined,
+    authDisabled: authDisabledFrom(env.AUTH_DISABLED, env.NODE_ENV),
+    adminToken: env.ADMIN_TOKEN || undefined,
   };
+}
+
+function authDisabledFrom(value: string | undefined, nodeEnv: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value !== 'true') throw new Error(`AUTH_DISABLED must be "true" or "false", got "${value}"`);
+  if (nodeEnv === 'production') throw new Error('AUTH_DISABLED=true is refused when NODE_ENV=production');
+  return true;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {

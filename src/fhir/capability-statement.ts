@@ -4,6 +4,7 @@ import type { OperationRegistry } from './operations/operation.ts';
 import { R4_RESOURCE_TYPES } from './resource-types.ts';
 import { SUPPORTED_SEARCH_TYPES } from './search/parse-search.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
+import { capabilitySecurity } from '../auth/capability-security.ts';
 
 /** The interactions src/fhir/dispatch.ts implements for every resource type. */
 const TYPE_INTERACTIONS: NonNullable<CapabilityStatementRestResource['interaction']> = [
@@ -36,6 +37,7 @@ export function capabilityStatement(config: ServerConfig, registry: SearchParame
     rest: [
       {
         mode: 'server',
+        security: capabilitySecurity(config),
         resource: R4_RESOURCE_TYPES.map((type) => ({
           type: type as CapabilityStatementRestResource['type'],
           profile: `http://hl7.org/fhir/StructureDefinition/${type}`,

@@ -26,6 +26,8 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
     defaultPageSize: 20,
     schema,
     pgliteTemplate: databaseUrl ? undefined : process.env.PGLITE_TEMPLATE,
+    // Most tests exercise FHIR semantics without tokens; tests/auth opt in with authDisabled: false.
+    authDisabled: true,
     ...overrides,
   };
   const app = await buildApp(config);
