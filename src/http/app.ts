@@ -17,6 +17,9 @@ import { FHIR_JSON } from './content-negotiation.ts';
 import { registerCors } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { fhirRoutes } from './fhir-routes.ts';
+import { igRoutes } from './ig-routes.ts';
+import { contextFor } from './auth-hook.ts';
+import { registerSmart } from './smart/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -65,7 +68,9 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   registerErrorHandling(app);
   registerCors(app);
   app.get('/health', async () => ({ status: 'ok' }));
+  await app.register(igRoutes, { conformance });
   const prefix = new URL(config.baseUrl).pathname.replace(/\/+$/, '');
-  await app.register(fhirRoutes, { basePath: prefix, context: () => fhir, version });
+  await registerSmart(app, database, fhir);
+  await app.register(fhirRoutes, { basePath: prefix, context: (request) => contextFor(fhir, request), version });
   return app;
 }
