@@ -9,6 +9,7 @@ import type { WriteOp, WriteResult } from '../repository.ts';
 import type { FhirContext, FhirResponse, HttpMethod } from '../request.ts';
 import { dispatch } from '../dispatch.ts';
 import { isResourceType } from '../resource-types.ts';
+import { assertConformsToClaimedProfiles } from '../validation/validate-resource.ts';
 import { type RawEntry, bundleJson } from './bundle-json.ts';
 import { statusLine, stripUndefined } from './batch.ts';
 import { entryRequest, patchOperations, planEntry, type PlannedEntry } from './plan-entry.ts';
@@ -25,7 +26,9 @@ const ORDER: Record<HttpMethod, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2
 export async function transaction(ctx: FhirContext, bundle: Bundle, prefer: string | undefined): Promise<FhirResponse> {
   const planned = (bundle.entry ?? []).map((entry, index) => {
     try {
-      return planEntry(entry, index, ctx.config.baseUrl);
+      const p = planEntry(entry, index, ctx.config.baseUrl);
+      if (p.resource) assertConformsToClaimedProfiles(ctx.conformance, p.resource);
+      return p;
     } catch (err) {
       throw err instanceof FhirError ? prefixed(index, entry, err) : err;
     }

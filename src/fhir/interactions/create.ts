@@ -8,7 +8,7 @@ import { versionHeaders, versionLocation } from './response-headers.ts';
 
 /** create: POST [type] (http.html#create), conditional with If-None-Exist (http.html#ccreate). */
 export async function create(ctx: FhirContext, req: FhirRequest, type: string): Promise<FhirResponse> {
-  const resource = resourceBody(req.body, type);
+  const resource = resourceBody(req.body, type, ctx.conformance);
   if (req.headers.ifNoneExist) {
     const matches = await conditionalMatches(ctx, type, req.headers.ifNoneExist);
     if (matches.length > 1) throw preconditionFailed(`If-None-Exist "${req.headers.ifNoneExist}" matches more than one ${type}`);

@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { FhirError, badRequest, fhirError, gone, notFound, notSupported, outcome, preconditionFailed } from '../outcome.ts';
 import { JsonPatchError, applyJsonPatch } from '../patch/json-patch.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
-import { structuralIssues } from '../validation/validate-resource.ts';
+import { assertConformsToClaimedProfiles, structuralIssues } from '../validation/validate-resource.ts';
 import { writeResponse } from './prefer.ts';
 import { ifMatchVersion } from './update.ts';
 import { versionHeaders, versionLocation } from './response-headers.ts';
@@ -51,5 +51,6 @@ export async function patchedResource(
   if (patchedType !== type || patchedId !== id) throw badRequest('A patch may not change the resourceType or id');
   const issues = structuralIssues(result);
   if (issues.length > 0) throw new FhirError(422, outcome(issues));
+  assertConformsToClaimedProfiles(ctx.conformance, result as Resource);
   return { resource: result as Resource & { id: string }, baseVersion: current.versionId };
 }

@@ -1,9 +1,10 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../outcome.ts';
-import { assertValidResource } from '../validation/validate-resource.ts';
+import type { Conformance } from '../../conformance/conformance.ts';
+import { assertConformsToClaimedProfiles, assertValidResource } from '../validation/validate-resource.ts';
 
 /** The body of a create or update: a valid resource of the type named in the URL. */
-export function resourceBody(body: unknown, resourceType: string): Resource {
+export function resourceBody(body: unknown, resourceType: string, conformance?: Conformance): Resource {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('The request body must be a FHIR resource (a JSON object)');
   }
@@ -12,5 +13,6 @@ export function resourceBody(body: unknown, resourceType: string): Resource {
     throw badRequest(`resourceType "${String(type)}" does not match the URL's type "${resourceType}"`, ['resourceType']);
   }
   assertValidResource(body);
+  if (conformance) assertConformsToClaimedProfiles(conformance, body);
   return body;
 }

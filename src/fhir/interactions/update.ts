@@ -9,7 +9,7 @@ import { parseVersionTag, versionHeaders, versionLocation } from './response-hea
 
 /** update: PUT [type]/[id] (http.html#update), update-as-create with a client id, If-Match. */
 export async function update(ctx: FhirContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  const resource = resourceBody(req.body, type);
+  const resource = resourceBody(req.body, type, ctx.conformance);
   if (resource.id === undefined) throw badRequest(`The resource has no id; PUT ${type}/${id} needs id "${id}" in the body`, [`${type}.id`]);
   if (resource.id !== id) throw badRequest(`The body's id "${resource.id}" does not match the URL's id "${id}"`, [`${type}.id`]);
   return put(ctx, req, resource as Resource & { id: string });
@@ -17,7 +17,7 @@ export async function update(ctx: FhirContext, req: FhirRequest, type: string, i
 
 /** conditional update: PUT [type]?[criteria] (http.html#cond-update). */
 export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type: string, queryString: string): Promise<FhirResponse> {
-  const resource = resourceBody(req.body, type);
+  const resource = resourceBody(req.body, type, ctx.conformance);
   const matches = await conditionalMatches(ctx, type, queryString);
   if (matches.length > 1) throw preconditionFailed(`Conditional update criteria "${queryString}" match more than one ${type}`);
   if (matches.length === 1) {

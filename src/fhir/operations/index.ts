@@ -1,6 +1,15 @@
+import { expandOperation } from './expand.ts';
+import { lookupOperation } from './lookup.ts';
 import type { Operation } from './operation.ts';
+import { validateCodeOperation } from './validate-code.ts';
+import { validateOperation } from './validate.ts';
 
 /** Every operation the server offers; each module adds its own line here. */
 export function allOperations(): Operation[] {
-  return [];
+  return [
+    validateOperation,
+    expandOperation,
+    validateCodeOperation,
+    lookupOperation,
+  ];
 }

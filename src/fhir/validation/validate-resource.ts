@@ -2,8 +2,10 @@ import { OperationOutcomeError, validateResource as validateStructure } from '@m
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { FhirError, issue, outcome } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
+import type { Conformance } from '../../conformance/conformance.ts';
 import { loadR4Definitions } from './definitions.ts';
 import { jsonShapeIssues } from './json-shape.ts';
+import { profileValidatorFor } from './profiles.ts';
 import { typeRuleIssues } from './type-rules.ts';
 
 /** FHIR R4 id datatype: 1-64 of [A-Za-z0-9\-\.] (datatypes.html#id). */
@@ -79,4 +81,15 @@ export function assertValidResource(input: unknown): asserts input is Resource {
 function normalise(i: OperationOutcomeIssue): OperationOutcomeIssue {
   const text = i.details?.text ?? i.diagnostics ?? 'Invalid resource';
   return issue('error', i.code ?? 'invalid', text, i.expression);
+}
+
+/**
+ * Write-time profile enforcement: a resource claiming one of OUR profiles in meta.profile must
+ * conform to it, else 422 with the errors (profile URLs we do not hold are ignored).
+ */
+export function assertConformsToClaimedProfiles(conformance: Conformance, resource: Resource): void {
+  const errors = profileValidatorFor(conformance)
+    .validateClaimed(resource as unknown as Record<string, unknown>)
+    .filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  if (errors.length > 0) throw new FhirError(422, outcome(errors.slice(0, MAX_ISSUES)));
 }
