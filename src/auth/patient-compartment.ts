@@ -22,3 +22,8 @@ function load(): Map<string, readonly string[]> {
 export function patientCompartmentParams(resourceType: string): readonly string[] | undefined {
   return load().get(resourceType);
 }
+
+/** Every resource type that can be in a patient's compartment. */
+export function patientCompartmentTypes(): string[] {
+  return [...load().keys()];
+}

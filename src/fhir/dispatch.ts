@@ -3,7 +3,7 @@ import { create } from './interactions/create.ts';
 import { history } from './interactions/history.ts';
 import { patch } from './interactions/patch.ts';
 import { read, vread } from './interactions/read.ts';
-import { searchType } from './interactions/search-type.ts';
+import { searchCompartment, searchSystem, searchType } from './interactions/search-type.ts';
 import { conditionalUpdate, update } from './interactions/update.ts';
 import { badRequest, fhirError, notFound } from './outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from './request.ts';
@@ -22,6 +22,10 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
   if (type === '_history' && second === undefined) {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req);
     return history(ctx, req);
+  }
+  if ((type === undefined || type === '_search') && second === undefined) {
+    if (req.method === 'GET' || req.method === 'HEAD' || (type === '_search' && req.method === 'POST')) return searchSystem(ctx, req);
+    throw methodNotAllowed(req);
   }
   if (type?.startsWith('$') && second === undefined) return operation(ctx, req, type, { level: 'system' });
   if (!type || !isResourceType(type)) throw notFound(`Unknown resource type "${type ?? ''}"`);
@@ -56,6 +60,14 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
     throw methodNotAllowed(req);
   }
   if (third.startsWith('$') && fourth === undefined) return operation(ctx, req, third, { level: 'instance', resourceType: type, id });
+  if (fourth === undefined && (third === '*' || isResourceType(third))) {
+    if (method === 'GET') return searchCompartment(ctx, req, type, id, third);
+    throw methodNotAllowed(req);
+  }
+  if (fourth === '_search' && rest.length === 0 && (third === '*' || isResourceType(third))) {
+    if (method === 'POST') return searchCompartment(ctx, req, type, id, third);
+    throw methodNotAllowed(req);
+  }
   if (third === '_history') {
     if (method !== 'GET') throw methodNotAllowed(req);
     return fourth === undefined ? history(ctx, req, type, id) : vread(ctx, type, id, fourth);

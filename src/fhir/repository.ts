@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { AccessContext } from '../auth/access-context.ts';
-import type { DateValue } from './search/date-prefix.ts';
+import type { IncludeSpec, SearchCriterion, SortKey } from './search/criteria.ts';
 
 /** A stored version of a resource: the JSON text is exactly what the server returns. */
 export interface StoredResource {
@@ -50,35 +50,34 @@ export interface HistoryPage {
   nextCursor?: string;
 }
 
-/** One AND-ed search condition; its values are OR-ed. (Issue 3 grows this into full search.) */
-export type SearchCriterion =
-  | { kind: 'id'; ids: string[] }
-  | { kind: 'token'; param: string; values: { system?: string; code?: string }[] }
-  /** Local targets by type and id (type optional: any type), other references by url. */
-  | { kind: 'reference'; param: string; values: { targetType?: string; targetId?: string; url?: string }[] }
-  /** meta.lastUpdated, kept on the resource row: [start, end) ranges with their prefixes. */
-  | { kind: 'lastUpdated'; values: DateValue[] };
-
-export interface SortKey {
-  key: '_lastUpdated' | '_id';
-  descending: boolean;
-}
+export type { IncludeSpec, SearchCriterion, SortKey } from './search/criteria.ts';
 
 export interface SearchQuery {
   resourceType: string;
+  /** System-level search: these types instead of `resourceType` (empty = every type). */
+  types?: string[];
   criteria: SearchCriterion[];
   count: number;
+  /** Offset paging (`_offset`), used when no cursor is given. */
   offset: number;
+  /** Keyset position from a previous page (SearchResult.next / previous). */
+  cursor?: string;
   sort?: SortKey[];
   /** Count the matches (Bundle.total); false for `_total=none`. */
   total?: boolean;
+  include?: IncludeSpec[];
 }
 
 export interface SearchResult {
   resources: StoredResource[];
+  /** Resources added by `_include` / `_revinclude` (search.mode = include). */
+  included?: StoredResource[];
   total?: number;
   /** More matches exist after this page (known even without a total). */
   more: boolean;
+  /** Keyset cursors for the next and previous pages. */
+  next?: string;
+  previous?: string;
 }
 
 /**

@@ -49,6 +49,11 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     return send(reply, request, mediaType, await processBundle(ctx, request.body, header(request, 'prefer')));
   });
 
+  app.get(prefix === '' ? '/' : prefix, async (request, reply) => {
+    const mediaType = negotiate(request);
+    return send(reply, request, mediaType, await dispatch(options.context(request), toFhirRequest(request, prefix)));
+  });
+
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const mediaType = negotiate(request);
     const response = await dispatch(options.context(request), toFhirRequest(request, prefix));

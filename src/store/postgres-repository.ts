@@ -17,7 +17,7 @@ import { IndexColumns } from './indexing/index-columns.ts';
 import { serializeVersion } from './resource-json.ts';
 import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
-import { searchResources } from './search-query.ts';
+import { searchResources } from './search/search-resources.ts';
 import { WRITE_VERSIONS_SQL } from './write-sql.ts';
 
 const LAST_UPDATED_SQL = lastUpdatedSql();
@@ -104,8 +104,7 @@ export class PostgresRepository implements Repository {
 
     const lastUpdated = new Date().toISOString();
     const cols = { type: [] as string[], id: [] as string[], version: [] as number[], deleted: [] as boolean[], method: [] as string[], content: [] as (string | null)[] };
-    const token = new IndexColumns(['param', 'system', 'code'] as const);
-    const reference = new IndexColumns(['param', 'targetType', 'targetId', 'url'] as const);
+    const index = new IndexColumns();
     const results: WriteResult[] = [];
     const seen = new Set<string>();
 
@@ -153,9 +152,7 @@ export class PostgresRepository implements Repository {
       cols.method.push(method);
       cols.content.push(json);
       if (resource) {
-        const rows = this.indexer.extract(resource);
-        for (const row of rows.token) token.push(type, id, row);
-        for (const row of rows.reference) reference.push(type, id, row);
+        index.push(type, id, this.indexer.extract(resource));
       }
       results.push({ stored: { resourceType: type, id, versionId: version, lastUpdated, deleted: !resource, json }, outcome });
     }
@@ -163,8 +160,7 @@ export class PostgresRepository implements Repository {
 
     const { rows } = await q.query<{ written: number }>(WRITE_VERSIONS_SQL, [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
-      ...token.params(),
-      ...reference.params(),
+      ...index.params(),
     ]);
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {
@@ -181,8 +177,8 @@ export class PostgresRepository implements Repository {
   }
 
   search(ctx: AccessContext, query: SearchQuery): Promise<SearchResult> {
-    this.assertRead(ctx, query.resourceType);
-    return searchResources(this.q, query);
+    for (const type of query.types ?? [query.resourceType]) this.assertRead(ctx, type);
+    return searchResources(this.q, query, (type) => ctx.canRead(type));
   }
 
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {

@@ -1,10 +1,44 @@
+import { INDEX_KINDS, INDEX_TABLES } from './indexing/index-tables.ts';
+
+/** Parameters $1..$7: the versions (type, id, version, lastUpdated, deleted, method, content). */
+const VERSION_PARAMS = 7;
+
+/** Where each index table's parameters start: type, id, then one array per column. */
+function indexParamOffsets(): Map<string, number> {
+  const offsets = new Map<string, number>();
+  let next = VERSION_PARAMS + 1;
+  for (const kind of INDEX_KINDS) {
+    offsets.set(kind, next);
+    next += 2 + Object.keys(INDEX_TABLES[kind].columns).length;
+  }
+  return offsets;
+}
+
+function indexCtes(): string {
+  const offsets = indexParamOffsets();
+  return INDEX_KINDS.map((kind) => {
+    const { table, columns } = INDEX_TABLES[kind];
+    const names = Object.keys(columns);
+    const start = offsets.get(kind) ?? 0;
+    const arrays = [`$${start}::text[]`, `$${start + 1}::text[]`, ...names.map((name, i) => `$${start + 2 + i}::${columns[name as keyof typeof columns]}[]`)];
+    return `old_${kind} AS (
+  DELETE FROM ${table} s USING cur WHERE s.resource_type = cur.resource_type AND s.id = cur.id
+),
+new_${kind} AS (
+  INSERT INTO ${table} (resource_type, id, ${names.join(', ')})
+  SELECT x.resource_type, x.id, ${names.map((n) => `x.${n}`).join(', ')}
+  FROM unnest(${arrays.join(', ')}) AS x(resource_type, id, ${names.join(', ')})
+  JOIN cur ON cur.resource_type = x.resource_type AND cur.id = x.id
+)`;
+  }).join(',\n');
+}
+
 /**
  * Writes a set of new versions in one statement: the current rows (only where the stored version
- * is still the one the new version follows), their history rows, and their search index rows
- * (old ones deleted, new ones inserted), so a resource and its index never disagree.
- * Parameters: $1..$7 versions (type, id, version, lastUpdated, deleted, method, content);
- * $8..$12 token rows (type, id, param, system, code);
- * $13..$18 reference rows (type, id, param, target type, target id, url).
+ * is still the one the new version follows), their history rows, and their search index rows in
+ * every index table (old ones deleted, new ones inserted), so a resource and its index never
+ * disagree. Parameters: $1..$7 the versions, then per index table (INDEX_TABLES order) the
+ * owners' types and ids and one array per column.
  */
 export const WRITE_VERSIONS_SQL = `
 WITH input AS (
@@ -26,23 +60,5 @@ hist AS (
   FROM input i JOIN cur ON cur.resource_type = i.resource_type AND cur.id = i.id
   ORDER BY i.ord
 ),
-old_tokens AS (
-  DELETE FROM search_token s USING cur WHERE s.resource_type = cur.resource_type AND s.id = cur.id
-),
-new_tokens AS (
-  INSERT INTO search_token (resource_type, id, param, system, code)
-  SELECT x.resource_type, x.id, x.param, x.system, x.code
-  FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) AS x(resource_type, id, param, system, code)
-  JOIN cur ON cur.resource_type = x.resource_type AND cur.id = x.id
-),
-old_references AS (
-  DELETE FROM search_reference s USING cur WHERE s.resource_type = cur.resource_type AND s.id = cur.id
-),
-new_references AS (
-  INSERT INTO search_reference (resource_type, id, param, target_type, target_id, url)
-  SELECT x.resource_type, x.id, x.param, x.target_type, x.target_id, x.url
-  FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
-    AS x(resource_type, id, param, target_type, target_id, url)
-  JOIN cur ON cur.resource_type = x.resource_type AND cur.id = x.id
-)
+${indexCtes()}
 SELECT count(*)::int AS written FROM cur`;

@@ -1,12 +1,12 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { badRequest, issue } from '../outcome.ts';
-import type { SearchCriterion, SortKey } from '../repository.ts';
 import { isResourceType } from '../resource-types.ts';
-import { parseDateValue } from './date-prefix.ts';
+import type { IncludeSpec, IndexedParamType, SearchCriterion, SortKey } from './criteria.ts';
+import { parseCriterion, UnknownSearchParameter } from './parse-criterion.ts';
 import type { SearchParameterRegistry } from './search-parameters.ts';
 
-/** SearchParameter types the parser evaluates (besides _id); the CapabilityStatement lists these. */
-export const SUPPORTED_SEARCH_TYPES: ReadonlySet<string> = new Set(['token', 'reference']);
+/** SearchParameter types the server indexes and searches; the CapabilityStatement lists these. */
+export const SUPPORTED_SEARCH_TYPES: ReadonlySet<string> = new Set(['token', 'reference', 'string', 'date', 'number', 'quantity', 'uri']);
 
 /** Parameters about the response format, handled by the HTTP layer, never search criteria. */
 const FORMAT_PARAMS = new Set(['_format', '_pretty']);
@@ -22,9 +22,12 @@ export interface ParsedSearch {
   /** Warnings for parameters ignored in lenient mode. */
   warnings: OperationOutcomeIssue[];
   sort: SortKey[];
+  include: IncludeSpec[];
   /** `_total=none` turns the count off; `_summary=count` asks for the count alone. */
   total: boolean;
   summaryCount: boolean;
+  /** Opaque keyset position from a previous page's link (`_cursor`). */
+  cursor?: string;
 }
 
 export interface ParseOptions {
@@ -33,15 +36,16 @@ export interface ParseOptions {
   baseUrl: string;
   defaultCount: number;
   maxCount: number;
+  /** System-level search (`_type`): parameters are parsed against each of these types. */
+  types?: string[];
 }
 
 /**
- * Parses search parameters: `_id`, `_lastUpdated`, every token parameter of the type (including
- * `_tag` and `_security`), and the result parameters `_count`, `_offset`, `_sort` (on
- * `_lastUpdated`/`_id`), `_total`, `_summary=count`.
+ * Parses a search (search.html): criteria (see parse-criterion.ts), and the result parameters
+ * `_count`, `_offset`, `_sort`, `_total`, `_summary=count`, `_include`, `_revinclude`, `_cursor`.
  * Comma-separated values are OR-ed, repeated parameters AND-ed (search.html#combining).
- * Unknown parameters: 400 in strict mode, otherwise ignored with a warning. Invalid values are
- * always 400. (Issue 3 completes the other parameter types, modifiers and chains.)
+ * Unknown parameters and modifiers: 400 in strict mode, otherwise ignored with a warning.
+ * Invalid values are always 400.
  */
 export function parseSearch(
   registry: SearchParameterRegistry,
@@ -56,8 +60,13 @@ export function parseSearch(
     used: [],
     warnings: [],
     sort: [],
+    include: [],
     total: true,
     summaryCount: false,
+  };
+  const ignore = (name: string, why: string) => {
+    if (options.strict) throw badRequest(why, [name]);
+    result.warnings.push(issue('warning', 'not-supported', `${why}; it was ignored`, [name]));
   };
   for (const [name, value] of query) {
     if (FORMAT_PARAMS.has(name)) continue;
@@ -66,11 +75,16 @@ export function parseSearch(
       result.used.push([name, String(result.count)]);
     } else if (name === '_offset') {
       result.offset = nonNegativeInt(name, value);
-    } else if (name === '_lastUpdated') {
-      result.criteria.push({ kind: 'lastUpdated', values: splitValues(value).map((v) => parseDateValue(name, v)) });
+    } else if (name === '_cursor') {
+      result.cursor = value;
+    } else if (name === '_type' && options.types) {
       result.used.push([name, value]);
     } else if (name === '_sort') {
-      result.sort = value.split(',').map((key) => parseSortKey(key, options.strict, result.warnings)).filter((k): k is SortKey => !!k);
+      for (const key of value.split(',')) {
+        const sort = parseSortKey(registry, options.types ?? [resourceType], key);
+        if (typeof sort === 'string') ignore('_sort', sort);
+        else result.sort.push(sort);
+      }
       result.used.push([name, value]);
     } else if (name === '_total') {
       if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total "${value}": none, estimate or accurate`, [name]);
@@ -81,65 +95,64 @@ export function parseSearch(
       result.used.push([name, value]);
     } else if (SUBSET_PARAMS.has(name)) {
       result.used.push([name, value]); // validated and applied by parseSubset
-    } else if (name === '_id') {
-      result.criteria.push({ kind: 'id', ids: splitValues(value) });
-      result.used.push([name, value]);
-    } else {
-      const [base, modifier] = name.split(':', 2);
-      const def = registry.get(resourceType, base);
-      // the one modifier handled so far: a reference's target type (`subject:Patient=123`)
-      const typeModifier = def?.type === 'reference' && modifier !== undefined && isResourceType(modifier) ? modifier : undefined;
-      if (def && SUPPORTED_SEARCH_TYPES.has(def.type) && (modifier === undefined || typeModifier)) {
-        const values = splitValues(value);
-        if (def.type === 'token') result.criteria.push({ kind: 'token', param: base, values: values.map(parseToken) });
-        else result.criteria.push({ kind: 'reference', param: base, values: values.map((v) => parseReference(v, typeModifier, options.baseUrl)) });
+    } else if (/^_(rev)?include(:iterate|:recurse)?$/.test(name)) {
+      const spec = parseInclude(registry, name, value);
+      if (typeof spec === 'string') ignore(name, spec);
+      else {
+        result.include.push(spec);
         result.used.push([name, value]);
-      } else {
-        const why = def ? `is not supported yet (type ${def.type})` : `is not a search parameter of ${resourceType}`;
-        if (options.strict) throw badRequest(`Search parameter "${name}" ${why}`, [name]);
-        result.warnings.push(issue('warning', 'not-supported', `Search parameter "${name}" ${why}; it was ignored`, [name]));
+      }
+    } else {
+      try {
+        result.criteria.push(criterionForTypes(registry, options, resourceType, name, value));
+        result.used.push([name, value]);
+      } catch (err) {
+        if (!(err instanceof UnknownSearchParameter)) throw err;
+        ignore(name, err.message);
       }
     }
   }
   return result;
 }
 
-/** `_sort=_lastUpdated,-_id` (search.html#sort); other keys arrive with the full search issue. */
-function parseSortKey(raw: string, strict: boolean, warnings: OperationOutcomeIssue[]): SortKey | undefined {
+/** A system-level search parses a parameter against each type; it must mean the same on all. */
+function criterionForTypes(registry: SearchParameterRegistry, options: ParseOptions, resourceType: string, name: string, value: string): SearchCriterion {
+  const types = options.types ?? [resourceType];
+  const parsed = types.map((t) => parseCriterion({ registry, baseUrl: options.baseUrl }, t, name, value));
+  const first = JSON.stringify(parsed[0]);
+  if (parsed.some((c) => JSON.stringify(c) !== first)) {
+    throw new UnknownSearchParameter(`Search parameter "${name}" does not mean the same on every type in _type`);
+  }
+  return parsed[0];
+}
+
+/** `_sort=-date,_id` on `_id`, `_lastUpdated` or any indexed parameter (search.html#sort). */
+function parseSortKey(registry: SearchParameterRegistry, types: string[], raw: string): SortKey | string {
   const descending = raw.startsWith('-');
-  const key = descending ? raw.slice(1) : raw;
-  if (key === '_lastUpdated' || key === '_id') return { key, descending };
-  const message = `Sorting by "${key}" is not supported (supported: _lastUpdated, _id)`;
-  if (strict) throw badRequest(message, ['_sort']);
-  warnings.push(issue('warning', 'not-supported', `${message}; it was ignored`, ['_sort']));
-  return undefined;
+  const param = descending ? raw.slice(1) : raw;
+  if (param === '_id') return { param, paramType: 'id', descending };
+  if (param === '_lastUpdated') return { param, paramType: 'lastUpdated', descending };
+  const defs = types.map((t) => registry.get(t, param));
+  const type = defs[0]?.type;
+  if (!type || !SUPPORTED_SEARCH_TYPES.has(type) || defs.some((d) => d?.type !== type)) return `Sorting by "${param}" is not supported: not an indexed search parameter of ${types.join(', ')}`;
+  return { param, paramType: type as IndexedParamType, descending };
+}
+
+/** `_include=Type:param[:target]`, `*`, and `:iterate` (search.html#include). */
+function parseInclude(registry: SearchParameterRegistry, name: string, value: string): IncludeSpec | string {
+  const reverse = name.startsWith('_revinclude');
+  const iterate = name.endsWith(':iterate') || name.endsWith(':recurse');
+  if (value === '*') return { reverse, sourceType: '*', param: '*', iterate };
+  const [sourceType, param, targetType, ...extra] = value.split(':');
+  if (!sourceType || !param || extra.length > 0 || !isResourceType(sourceType)) {
+    throw badRequest(`Invalid ${name} "${value}": expected SourceType:parameter[:TargetType]`, [name]);
+  }
+  if (targetType !== undefined && !isResourceType(targetType)) throw badRequest(`Invalid ${name} "${value}": "${targetType}" is not a resource type`, [name]);
+  if (param !== '*' && registry.get(sourceType, param)?.type !== 'reference') return `"${param}" is not a reference search parameter of ${sourceType}`;
+  return { reverse, sourceType, param, targetType, iterate };
 }
 
 function nonNegativeInt(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw badRequest(`Invalid ${name} "${value}": expected a non-negative integer`, [name]);
   return Number(value);
-}
-
-/** `id`, `Type/id`, or a URL (search.html#reference); absolute URLs under our base are local. */
-export function parseReference(value: string, typeModifier: string | undefined, baseUrl: string): { targetType?: string; targetId?: string; url?: string } {
-  const relative = value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
-  const local = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(relative);
-  if (local) return { targetType: local[1], targetId: local[2] };
-  if (/^[A-Za-z0-9\-.]{1,64}$/.test(relative)) return { targetType: typeModifier, targetId: relative };
-  return { url: value };
-}
-
-/** Splits on commas not escaped with a backslash (search.html#escaping). */
-export function splitValues(value: string): string[] {
-  return value.split(/(?<!\\),/).map((v) => v.replace(/\\([,$\\])/g, '$1'));
-}
-
-/** `code`, `system|code`, `|code` (no system), `system|` (any code) — search.html#token. */
-export function parseToken(value: string): { system?: string; code?: string } {
-  const unescape = (v: string) => v.replace(/\\\|/g, '|');
-  const bar = value.search(/(?<!\\)\|/);
-  if (bar < 0) return { code: unescape(value) };
-  const system = unescape(value.slice(0, bar));
-  const code = unescape(value.slice(bar + 1));
-  return { system, code: code === '' ? undefined : code };
 }

@@ -11,6 +11,8 @@ export interface SearchParameterDef {
   expression: string;
   description?: string;
   url?: string;
+  /** Reference parameters: the types they may point to. */
+  target?: string[];
 }
 
 /**
@@ -34,7 +36,7 @@ export class SearchParameterRegistry {
     for (const base of sp.base ?? []) {
       let map = this.byType.get(base);
       if (!map) this.byType.set(base, (map = new Map()));
-      map.set(sp.code, { code: sp.code, type: sp.type, expression: sp.expression, description: sp.description, url: sp.url });
+      map.set(sp.code, { code: sp.code, type: sp.type, expression: sp.expression, description: sp.description, url: sp.url, target: sp.target });
     }
   }
 

@@ -1,22 +1,28 @@
+import { INDEX_KINDS, INDEX_TABLES, type IndexKind, type IndexRows } from './index-tables.ts';
+
 /**
- * One index table's rows as column arrays, the shape `unnest($1::text[], ...)` takes: the owning
- * resource's type and id, then each field of the row in the order given.
+ * The index rows of a whole write as column arrays, the shape `unnest($1::text[], ...)` takes:
+ * per index table, the owning resources' types and ids, then one array per column.
  */
-export class IndexColumns<K extends string> {
-  private readonly columns: unknown[][];
+export class IndexColumns {
+  private readonly columns = new Map<IndexKind, unknown[][]>(
+    INDEX_KINDS.map((kind) => [kind, [[], [], ...Object.keys(INDEX_TABLES[kind].columns).map(() => [])]]),
+  );
 
-  constructor(private readonly fields: readonly K[]) {
-    this.columns = [[], [], ...fields.map(() => [])];
+  push(resourceType: string, id: string, rows: IndexRows): void {
+    for (const kind of INDEX_KINDS) {
+      const cols = this.columns.get(kind) ?? [];
+      const names = Object.keys(INDEX_TABLES[kind].columns);
+      for (const row of rows[kind] as Record<string, unknown>[]) {
+        cols[0].push(resourceType);
+        cols[1].push(id);
+        names.forEach((name, i) => cols[i + 2].push(row[name] ?? null));
+      }
+    }
   }
 
-  push(resourceType: string, id: string, row: Record<K, unknown>): void {
-    this.columns[0].push(resourceType);
-    this.columns[1].push(id);
-    this.fields.forEach((field, i) => this.columns[i + 2].push(row[field]));
-  }
-
-  /** The SQL parameters: type, id, then one array per field. */
+  /** The SQL parameters after the versions', in INDEX_TABLES order. */
   params(): unknown[][] {
-    return this.columns;
+    return INDEX_KINDS.flatMap((kind) => this.columns.get(kind) ?? []);
   }
 }

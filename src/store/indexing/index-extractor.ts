@@ -3,17 +3,18 @@ import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 import type { SearchParameterRegistry } from '../../fhir/search/search-parameters.ts';
 import { compileSimplePath } from './simple-path.ts';
-import { type ReferenceValue, referenceValue } from './reference-values.ts';
+import { normalizeString } from '../../fhir/search/normalize.ts';
+import { dateValues } from './date-values.ts';
+import { emptyIndexRows, type IndexRows } from './index-tables.ts';
+import { numberValue, quantityValue } from './quantity-values.ts';
+import { referenceValue } from './reference-values.ts';
+import { stringValues } from './string-values.ts';
 import { tokenValues } from './token-values.ts';
 
-/** Index rows for one resource, by index table. Issue 3 adds string, date, number... tables. */
-export interface IndexRows {
-  token: { param: string; system: string | null; code: string | null }[];
-  reference: ({ param: string } & ReferenceValue)[];
-}
+export type { IndexRows } from './index-tables.ts';
 
-/** SearchParameter types indexed so far (and so searchable). */
-const INDEXED_TYPES = new Set(['token', 'reference']);
+/** SearchParameter types with an index table (composite and special ones are not indexed). */
+const INDEXED_TYPES = new Set(['token', 'reference', 'string', 'date', 'number', 'quantity', 'uri']);
 
 type Compiled = (resource: unknown) => unknown[];
 
@@ -39,7 +40,7 @@ export class IndexExtractor {
   ) {}
 
   extract(resource: Resource): IndexRows {
-    const rows: IndexRows = { token: [], reference: [] };
+    const rows = emptyIndexRows();
     const keys = Object.keys(resource);
     for (const { code, type, fn, roots } of this.params(resource.resourceType)) {
       if (roots && !roots.some((root) => keys.some((k) => k === root || k.startsWith(root)))) continue;
@@ -49,25 +50,7 @@ export class IndexExtractor {
       } catch {
         continue; // an expression that cannot evaluate on this resource indexes nothing
       }
-      const seen = new Set<string>();
-      if (type === 'reference') {
-        for (const value of values) {
-          const ref = referenceValue(value, this.baseUrl);
-          const key = ref && `${ref.targetType}/${ref.targetId}/${ref.url}`;
-          if (!ref || !key || seen.has(key)) continue;
-          seen.add(key);
-          rows.reference.push({ param: code, ...ref });
-        }
-        continue;
-      }
-      for (const value of values) {
-        for (const t of tokenValues(value)) {
-          const key = `${t.system}|${t.code}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          rows.token.push({ param: code, system: t.system, code: t.code });
-        }
-      }
+      if (values.length > 0) addRows(rows, code, type, values, this.baseUrl);
     }
     return rows;
   }
@@ -128,4 +111,63 @@ export function rootElements(resourceType: string, expression: string): string[]
     roots.push(m[1]);
   }
   return roots;
+}
+
+/** Adds the index rows of one parameter's selected values, without duplicates. */
+function addRows(rows: IndexRows, param: string, type: string, values: unknown[], baseUrl: string): void {
+  const seen = new Set<string>();
+  const once = (key: string) => !seen.has(key) && !!seen.add(key);
+  for (const value of values) {
+    switch (type) {
+      case 'reference': {
+        const ref = referenceValue(value, baseUrl);
+        if (ref && once(`${ref.targetType}/${ref.targetId}/${ref.url}`)) {
+          rows.reference.push({ param, target_type: ref.targetType, target_id: ref.targetId, url: ref.url });
+        }
+        // Reference.identifier, for `param:identifier=system|value` (search.html#reference)
+        const identifier = (value as { identifier?: unknown } | null)?.identifier;
+        for (const t of tokenValues(identifier)) {
+          if (once(`id|${t.system}|${t.code}`)) rows.token.push({ param: `${param}:identifier`, system: t.system, code: t.code, display: null });
+        }
+        break;
+      }
+      case 'token':
+        for (const t of tokenValues(value)) {
+          if (once(`${t.system}|${t.code}|${t.display}`)) rows.token.push({ param, system: t.system, code: t.code, display: t.display === null ? null : normalizeString(t.display) });
+        }
+        for (const t of identifierOfType(value)) {
+          if (once(`of-type|${t.system}|${t.code}`)) rows.token.push({ param: `${param}:of-type`, system: t.system, code: t.code, display: null });
+        }
+        break;
+      case 'string':
+        for (const t of stringValues(value)) if (once(t.exact)) rows.string.push({ param, value: t.value, exact: t.exact });
+        break;
+      case 'date':
+        for (const d of dateValues(value)) if (once(`${d.start_at}/${d.end_at}`)) rows.date.push({ param, ...d });
+        break;
+      case 'number': {
+        const n = numberValue(value);
+        if (n !== undefined && once(String(n))) rows.number.push({ param, value: n });
+        break;
+      }
+      case 'quantity': {
+        const q = quantityValue(value);
+        if (q && once(`${q.value}|${q.system}|${q.code}|${q.unit}`)) rows.quantity.push({ param, ...q });
+        break;
+      }
+      case 'uri':
+        if (typeof value === 'string' && once(value)) rows.uri.push({ param, uri: value });
+        break;
+    }
+  }
+}
+
+/**
+ * An Identifier's type and value for `:of-type` (search.html#token): stored as the type's
+ * system, and `typeCode|value` as code.
+ */
+function identifierOfType(value: unknown): { system: string | null; code: string }[] {
+  const v = value as { type?: { coding?: { system?: string; code?: string }[] }; value?: unknown } | null;
+  if (typeof v?.value !== 'string' || !Array.isArray(v.type?.coding)) return [];
+  return v.type.coding.filter((c) => typeof c.code === 'string').map((c) => ({ system: c.system ?? null, code: `${c.code}|${v.value}` }));
 }

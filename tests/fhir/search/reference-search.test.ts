@@ -51,11 +51,14 @@ describe('reference search (search.html#reference)', () => {
     expect(ids(await fhir.get('/Task?subject=Patient/after'))).toEqual(['r-5']);
   });
 
-  it('works as conditional criteria and treats other modifiers as unsupported', async () => {
+  it('works as conditional criteria; :identifier matches Reference.identifier; unknown modifiers are unsupported', async () => {
     const res = await fhir.post('/Task', task('ignored', 'Patient/m-2'), { 'if-none-exist': 'subject=Patient/m-2' });
     expect(res.status).toBe(200);
     expect(res.body.id).toBe('r-2');
-    const strict = await fhir.get('/Task?subject:identifier=urn:x|1', { prefer: 'handling=strict' });
+    await fhir.put('/Task/r-5', task('r-5', 'Patient/m-9', { for: { identifier: { system: 'urn:x', value: '1' } } }));
+    expect((await fhir.get('/Task?subject:identifier=urn:x|1')).body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['r-5']);
+    const strict = await fhir.get('/Task?subject:below=urn:x|1', { prefer: 'handling=strict' });
     expect(strict.status).toBe(400);
+    await fhir.delete('/Task/r-5');
   });
 });

@@ -1,0 +1,52 @@
+import { badRequest } from '../../fhir/outcome.ts';
+import type { SortColumn } from './sort-sql.ts';
+import type { SqlParams } from './sql-params.ts';
+
+/**
+ * Keyset paging (search.html#paging). A page link carries the sort values of the row it
+ * continues from, so a next/previous page starts exactly after/before that row whatever was
+ * written meanwhile: nothing is skipped or repeated because earlier rows were inserted or deleted
+ * (offsets would shift). A backward cursor reads the reversed order and flips the rows back.
+ */
+export interface Cursor {
+  /** The sort values (as text, null where missing) of the row to continue from. */
+  values: (string | null)[];
+  backward: boolean;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.backward ? 1 : 0, ...cursor.values])).toString('base64url');
+}
+
+export function decodeCursor(text: string, columns: number): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== columns + 1 || !parsed.slice(1).every((v) => v === null || typeof v === 'string')) {
+    throw badRequest('Invalid _cursor: use the next/previous links of a search result as given (the sort may not change between pages)', ['_cursor']);
+  }
+  return { backward: parsed[0] === 1, values: parsed.slice(1) as (string | null)[] };
+}
+
+/**
+ * Rows strictly after the cursor in the order of `columns` (PostgreSQL's default null order:
+ * NULLS LAST ascending, NULLS FIRST descending).
+ */
+export function afterCursor(columns: SortColumn[], values: (string | null)[], p: SqlParams): string {
+  const alternatives: string[] = [];
+  const equal: string[] = [];
+  columns.forEach((col, i) => {
+    const v = values[i];
+    const k = col.expression;
+    const param = v === null ? '' : `${p.add(v)}::${col.cast}`;
+    let later: string;
+    if (col.descending) later = v === null ? `${k} IS NOT NULL` : `${k} < ${param}`;
+    else later = v === null ? 'false' : `(${k} > ${param} OR ${k} IS NULL)`;
+    alternatives.push(equal.length > 0 ? `(${equal.join(' AND ')} AND ${later})` : later);
+    equal.push(v === null ? `${k} IS NULL` : `${k} = ${param}`);
+  });
+  return `(${alternatives.join(' OR ')})`;
+}

@@ -1,0 +1,65 @@
+import type { SearchQuery, SearchResult } from '../../fhir/repository.ts';
+import type { Queryable } from '../database.ts';
+import { lastUpdatedSql } from '../sql-fragments.ts';
+import { criterionSql } from './criterion-sql.ts';
+import { includedResources } from './include-sql.ts';
+import { afterCursor, decodeCursor, encodeCursor } from './keyset.ts';
+import { sortColumns } from './sort-sql.ts';
+import { SqlParams } from './sql-params.ts';
+import { type CurrentRow, toStored } from './stored-row.ts';
+
+interface PageRow extends CurrentRow {
+  [key: `k${number}`]: string | null;
+}
+
+/**
+ * Search over the current resources: every criterion AND-ed, its values OR-ed. Set-based: one
+ * count, one page and one include statement per include round, whatever the criteria.
+ */
+export async function searchResources(q: Queryable, query: SearchQuery, canRead: (type: string) => boolean): Promise<SearchResult> {
+  const p = new SqlParams();
+  const where = ['NOT r.deleted'];
+  if (query.types) {
+    if (query.types.length > 0) where.push(`r.resource_type = ANY(${p.add(query.types)}::text[])`);
+  } else where.push(`r.resource_type = ${p.add(query.resourceType)}`);
+  const owner = { type: 'r.resource_type', id: 'r.id', row: 'r' };
+  for (const c of query.criteria) where.push(criterionSql(c, owner, p));
+
+  const total = query.total === false
+    ? undefined
+    : Number((await q.query<{ total: string | number }>(`SELECT count(*) AS total FROM resource r WHERE ${where.join(' AND ')}`, p.values)).rows[0]?.total ?? 0);
+  if (query.count === 0) return { total, resources: [], more: (total ?? 0) > query.offset };
+
+  const columns = sortColumns(query.sort ?? [], p);
+  const cursor = query.cursor !== undefined ? decodeCursor(query.cursor, columns.length) : undefined;
+  const backward = cursor?.backward ?? false;
+  const ordered = backward ? columns.map((c) => ({ ...c, descending: !c.descending })) : columns;
+  const pageWhere = [...where];
+  if (cursor) pageWhere.push(afterCursor(ordered, cursor.values, p));
+  const keys = columns.map((c, i) => `(${c.expression})::text AS k${i}`).join(', ');
+  const order = ordered.map((c) => `${c.expression}${c.descending ? ' DESC' : ''}`).join(', ');
+  const { rows } = await q.query<PageRow>(
+    `SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
+     FROM resource r WHERE ${pageWhere.join(' AND ')} ORDER BY ${order}
+     LIMIT ${p.add(query.count + 1)}${cursor ? '' : ` OFFSET ${p.add(query.offset)}`}`,
+    p.values,
+  );
+  const overflow = rows.length > query.count;
+  const page = rows.slice(0, query.count);
+  if (backward) page.reverse();
+  const position = (row: PageRow | undefined, back: boolean) =>
+    row && encodeCursor({ backward: back, values: columns.map((_, i) => row[`k${i}`] ?? null) });
+  const hasNext = backward ? true : overflow;
+  const hasPrevious = backward ? overflow : cursor !== undefined || query.offset > 0;
+  const resources = page.map(toStored);
+  const included = query.include?.length ? await includedResources(q, resources, query.include, canRead) : undefined;
+  return {
+    total,
+    more: hasNext,
+    resources,
+    included,
+    next: hasNext ? position(page[page.length - 1], false) : undefined,
+    previous: hasPrevious ? position(page[0], true) : undefined,
+  };
+}
+
