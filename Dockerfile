@@ -7,6 +7,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY seed ./seed
 COPY profiles ./profiles
+COPY implementation-guide ./implementation-guide
 EXPOSE 8080
 USER node
 CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -23,6 +23,10 @@ export interface ServerConfig {
   authDisabled?: boolean;
   /** Bearer token for the admin API (client registration, EHR launch contexts); unset = admin API off. */
   adminToken?: string;
+  /** AuditEvent recording of FHIR interactions (AUDIT=off disables it); unset in code = on unless auth is disabled. */
+  audit?: boolean;
+  /** Requests per minute per client (token client id, else IP) before 429; RATE_LIMIT_PER_MINUTE, default 6000 (unset in code = no limit). */
+  rateLimitPerMinute?: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -41,6 +45,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     schema: env.DATABASE_SCHEMA || undefined,
     authDisabled: authDisabledFrom(env.AUTH_DISABLED, env.NODE_ENV),
     adminToken: env.ADMIN_TOKEN || undefined,
+    audit: auditFrom(env.AUDIT),
+    rateLimitPerMinute: intFrom(env.RATE_LIMIT_PER_MINUTE, 6000, 'RATE_LIMIT_PER_MINUTE'),
   };
 }
 
@@ -49,6 +55,12 @@ function authDisabledFrom(value: string | undefined, nodeEnv: string | undefined
   if (value !== 'true') throw new Error(`AUTH_DISABLED must be "true" or "false", got "${value}"`);
   if (nodeEnv === 'production') throw new Error('AUTH_DISABLED=true is refused when NODE_ENV=production');
   return true;
+}
+
+function auditFrom(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`AUDIT must be "on" or "off", got "${value}"`);
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {

@@ -20,11 +20,31 @@ interface DemoFile {
   }[];
 }
 
+export interface DemoAuthSeedOptions {
+  env?: NodeJS.ProcessEnv;
+  warn?: (message: string) => void;
+}
+
+/**
+ * Whether the published demo credentials may be stored: never with NODE_ENV=production unless
+ * ALLOW_DEMO_AUTH=true says so explicitly (a production image started with the default SEED=demo
+ * would otherwise accept the passwords and keys printed in the README).
+ */
+export function demoAuthAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV !== 'production' || env.ALLOW_DEMO_AUTH === 'true';
+}
+
 /**
  * DEMO ONLY: the clients and users of seed/auth/demo-auth.json, stored on first start (when
  * there are no clients and no users yet). Their secrets are published in the repository.
  */
-export async function seedDemoAuth(store: AuthStore): Promise<boolean> {
+export async function seedDemoAuth(store: AuthStore, options: DemoAuthSeedOptions = {}): Promise<boolean> {
+  if (!demoAuthAllowed(options.env)) {
+    (options.warn ?? ((m) => process.stderr.write(`${m}\n`)))(
+      'SEED=demo with NODE_ENV=production: the demo SMART clients and users (published credentials) were NOT stored; set ALLOW_DEMO_AUTH=true to store them anyway',
+    );
+    return false;
+  }
   if (!(await store.isEmpty())) return false;
   const demo = JSON.parse(readFileSync(join(seedDir, 'demo-auth.json'), 'utf8')) as DemoFile;
   const users = await Promise.all(

@@ -4,6 +4,7 @@ import { systemAccess } from '../auth/access-context.ts';
 import type { ServerConfig } from '../config.ts';
 import type { FhirContext } from '../fhir/request.ts';
 import { loadConformance } from '../conformance/conformance.ts';
+import { profileValidatorFor } from '../fhir/validation/profiles.ts';
 import { allOperations } from '../fhir/operations/index.ts';
 import { OperationRegistry } from '../fhir/operations/operation.ts';
 import { coreSearchParameters } from '../fhir/search/search-parameters.ts';
@@ -20,6 +21,9 @@ import { fhirRoutes } from './fhir-routes.ts';
 import { igRoutes } from './ig-routes.ts';
 import { contextFor } from './auth-hook.ts';
 import { registerSmart } from './smart/index.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { registerRateLimit } from './rate-limit.ts';
+import { registerAudit } from './audit-hook.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,6 +43,8 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   const database = await openDatabase(config);
   await migrate(database);
   const conformance = loadConformance();
+  // snapshots generated and profiles compiled at start-up, so a broken profile fails the boot
+  profileValidatorFor(conformance).compileAll();
   const searchParameters = coreSearchParameters().with(conformance.searchParameters());
   const repo = new PostgresRepository(database, new IndexExtractor(searchParameters, config.baseUrl));
   const operations = new OperationRegistry(allOperations());
@@ -65,12 +71,15 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
     );
   });
   app.addHook('onClose', async () => database.close());
+  registerSecurityHeaders(app);
   registerErrorHandling(app);
   registerCors(app);
+  registerAudit(app);
   app.get('/health', async () => ({ status: 'ok' }));
   await app.register(igRoutes, { conformance });
   const prefix = new URL(config.baseUrl).pathname.replace(/\/+$/, '');
   await registerSmart(app, database, fhir);
+  registerRateLimit(app);
   await app.register(fhirRoutes, { basePath: prefix, context: (request) => contextFor(fhir, request), version });
   return app;
 }
