@@ -93,4 +93,6 @@ export interface Repository {
   history(ctx: AccessContext, query: HistoryQuery): Promise<HistoryPage>;
   search(ctx: AccessContext, query: SearchQuery): Promise<SearchResult>;
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
+  /** Rebuilds the search index of current resources (one type or all); returns how many. */
+  reindex(ctx: AccessContext, resourceType?: string): Promise<number>;
 }

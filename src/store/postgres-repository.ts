@@ -18,6 +18,7 @@ import { serializeVersion } from './resource-json.ts';
 import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
 import { searchResources } from './search/search-resources.ts';
+import { reindexSql } from './reindex-sql.ts';
 import { WRITE_VERSIONS_SQL } from './write-sql.ts';
 
 const LAST_UPDATED_SQL = lastUpdatedSql();
@@ -179,6 +180,32 @@ export class PostgresRepository implements Repository {
   search(ctx: AccessContext, query: SearchQuery): Promise<SearchResult> {
     for (const type of query.types ?? [query.resourceType]) this.assertRead(ctx, type);
     return searchResources(this.q, query, (type) => ctx.canRead(type));
+  }
+
+  /**
+   * Rebuilds the search index of every current resource (of one type, or all) from its stored
+   * JSON, in batches, with the search parameters loaded now. Returns how many were reindexed.
+   */
+  async reindex(ctx: AccessContext, resourceType?: string): Promise<number> {
+    if (!ctx.canWrite(resourceType ?? '*')) throw fhirError(403, 'forbidden', 'Not allowed to reindex');
+    const sql = reindexSql();
+    let done = 0;
+    let after = ['', ''];
+    for (;;) {
+      const { rows } = await this.q.query<{ resource_type: string; id: string; content: string }>(
+        `SELECT resource_type, id, content FROM resource
+         WHERE NOT deleted AND (resource_type, id) > ($1, $2) ${resourceType ? 'AND resource_type = $3' : ''}
+         ORDER BY resource_type, id LIMIT 500`,
+        resourceType ? [...after, resourceType] : after,
+      );
+      if (rows.length === 0) return done;
+      const index = new IndexColumns();
+      for (const r of rows) index.push(r.resource_type, r.id, this.indexer.extract(JSON.parse(r.content) as Resource));
+      await this.q.query(sql, [rows.map((r) => r.resource_type), rows.map((r) => r.id), ...index.params()]);
+      done += rows.length;
+      const last = rows[rows.length - 1];
+      after = [last.resource_type, last.id];
+    }
   }
 
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { expandOperation } from './expand.ts';
 import { lookupOperation } from './lookup.ts';
 import type { Operation } from './operation.ts';
+import { reindexOperation } from './reindex.ts';
 import { validateCodeOperation } from './validate-code.ts';
 import { validateOperation } from './validate.ts';
 
@@ -11,5 +12,6 @@ export function allOperations(): Operation[] {
     expandOperation,
     validateCodeOperation,
     lookupOperation,
+    reindexOperation,
   ];
 }

@@ -174,3 +174,16 @@ describe('sorting, paging, compartments and system search', () => {
     expect((await fhir.get('/?_type=Nope')).status).toBe(400);
   });
 });
+
+describe('$reindex', () => {
+  it('rebuilds index rows from the stored resources (system and type level)', async () => {
+    const typeLevel = await fhir.post('/Patient/$reindex', { resourceType: 'Parameters' });
+    expect(typeLevel.status).toBe(200);
+    expect(typeLevel.body.parameter[0]).toEqual({ name: 'count', valueInteger: 3 });
+    expect(ids(await fhir.get('/Patient?name=smi'))).toEqual(['v-1', 'v-2', 'v-3']);
+    const system = await fhir.post('/$reindex', { resourceType: 'Parameters' });
+    expect(system.body.parameter[0].valueInteger).toBeGreaterThan(10);
+    expect(ids(await fhir.get('/Task?patient.identifier=urn:cin|C2'))).toEqual(['t-2']);
+    expect((await fhir.get('/$reindex')).status).toBe(405);
+  });
+});
