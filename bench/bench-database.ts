@@ -42,13 +42,13 @@ export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabas
   }
 }
 
-function withDatabase(baseUrl: string, database: string): string {
+export function withDatabase(baseUrl: string, database: string): string {
   const u = new URL(baseUrl);
   u.pathname = `/${database}`;
   return u.toString();
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {

@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   report.dataset = await datasetSize(database.url);
   log(`dataset: ${report.dataset.total} resources, ${report.dataset.pretty}`);
 
-  server = await startChild('server', 'search/server.ts', database.url);
+  server = await startChild('server', 'server.ts', database.url);
   log(`FHIR server pid ${server.pid} at ${server.url}`);
 
   const all = searchScenarios(opts.members, opts.seed);
