@@ -169,7 +169,7 @@ describe('the guide agrees with profiles/', () => {
     return codes;
   }
 
-  it.skipIf(!shipped.structureDefinitions().some((sd) => ours(sd.url ?? '')))('every profile an example claims is shipped', () => {
+  it('every profile an example claims is shipped', () => {
     const missing = new Set<string>();
     for (const { body } of bodies) {
       walk(body, (node) => {
@@ -180,7 +180,7 @@ describe('the guide agrees with profiles/', () => {
     expect([...missing]).toEqual([]);
   });
 
-  it.skipIf(!shipped.list<CodeSystem>('CodeSystem').some((cs) => ours(cs.url ?? '')))('every code an example uses from our code systems exists', () => {
+  it('every code an example uses from our code systems exists', () => {
     const wrong = new Set<string>();
     for (const { page, body } of bodies) {
       walk(body, (node) => {
@@ -193,7 +193,8 @@ describe('the guide agrees with profiles/', () => {
   });
 
   const ruleSystem = shipped.get<CodeSystem>('CodeSystem', `${B}/CodeSystem/ecm-rule`);
-  it.skipIf(!ruleSystem)('every rule ID a page cites is a code of ecm-rule', () => {
+  it('every rule ID a page cites is a code of ecm-rule', () => {
+    expect(ruleSystem, 'profiles/ ships the ecm-rule CodeSystem').toBeDefined();
     const rules = ruleSystem ? codesOf(ruleSystem) : new Set<string>();
     const notRules = new Set(['ICD-10-CM', 'ICD-10', 'DMC-ODS']);
     const unknown: string[] = [];
