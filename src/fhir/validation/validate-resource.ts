@@ -4,6 +4,7 @@ import { FhirError, issue, outcome } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
 import type { Conformance } from '../../conformance/conformance.ts';
 import { loadR4Definitions } from './definitions.ts';
+import { passesFastStructureCheck } from './fast-structure-check.ts';
 import { jsonShapeIssues } from './json-shape.ts';
 import { profileValidatorFor } from './profiles.ts';
 import { typeRuleIssues } from './type-rules.ts';
@@ -51,6 +52,7 @@ export function structuralIssues(input: unknown): OperationOutcomeIssue[] {
   const typed = typeRuleIssues(resource);
   if (typed.some((i) => i.code === 'structure')) return [...issues, ...typed];
   loadR4Definitions();
+  if (passesFastStructureCheck(resource)) return [...issues, ...typed];
   try {
     validateStructure(resource as unknown as Resource);
   } catch (err) {
