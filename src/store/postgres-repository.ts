@@ -19,7 +19,7 @@ import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
 import { searchResources } from './search/search-resources.ts';
 import { reindexSql } from './reindex-sql.ts';
-import { WRITE_VERSIONS_SQL } from './write-sql.ts';
+import { writeVersionsSql } from './write-sql.ts';
 
 const LAST_UPDATED_SQL = lastUpdatedSql();
 
@@ -108,6 +108,7 @@ export class PostgresRepository implements Repository {
     const index = new IndexColumns();
     const results: WriteResult[] = [];
     const seen = new Set<string>();
+    let replaces = false;
 
     for (const op of ops) {
       const type = op.kind === 'delete' ? op.resourceType : op.resource.resourceType;
@@ -116,6 +117,7 @@ export class PostgresRepository implements Repository {
       if (seen.has(key)) throw new Error(`write: ${key} appears twice in one write`);
       seen.add(key);
       const cur = current.get(key);
+      if (cur && !cur.deleted) replaces = true;
       let version: number;
       let outcome: WriteResult['outcome'];
       let method: string;
@@ -159,9 +161,10 @@ export class PostgresRepository implements Repository {
     }
     if (cols.id.length === 0) return results;
 
-    const { rows } = await q.query<{ written: number }>(WRITE_VERSIONS_SQL, [
+    const inserts = index.filledKinds();
+    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces }), [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
-      ...index.params(),
+      ...index.params(inserts),
     ]);
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {

@@ -3,7 +3,7 @@ import { INDEX_KINDS, INDEX_TABLES } from './indexing/index-tables.ts';
 /**
  * Rewrites the search index rows of a set of current resources without new versions (after a
  * SearchParameter is added): $1/$2 the resources' types and ids, then per index table
- * (INDEX_TABLES order) the rows' types, ids and one array per column, as WRITE_VERSIONS_SQL.
+ * (INDEX_TABLES order) the rows' types, ids and one array per column, as the write statement.
  */
 export function reindexSql(): string {
   let next = 3;

@@ -21,8 +21,13 @@ export class IndexColumns {
     }
   }
 
-  /** The SQL parameters after the versions', in INDEX_TABLES order. */
-  params(): unknown[][] {
-    return INDEX_KINDS.flatMap((kind) => this.columns.get(kind) ?? []);
+  /** The tables that have at least one row, in INDEX_TABLES order. */
+  filledKinds(): IndexKind[] {
+    return INDEX_KINDS.filter((kind) => (this.columns.get(kind)?.[0].length ?? 0) > 0);
+  }
+
+  /** The SQL parameters of the given tables (default: all), in INDEX_TABLES order. */
+  params(kinds: readonly IndexKind[] = INDEX_KINDS): unknown[][] {
+    return kinds.flatMap((kind) => this.columns.get(kind) ?? []);
   }
 }

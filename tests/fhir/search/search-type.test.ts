@@ -39,6 +39,34 @@ describe('token search (search.html#token)', () => {
     await fhir.delete('/Patient/s-del');
     expect((await fhir.get(`/Patient?identifier=${CIN}|DEL`)).body.total).toBe(0);
   });
+
+  it('replaces the index rows of every kind on update, delete and re-create', async () => {
+    const version = (value: string, family: string, birthDate: string) => ({
+      resourceType: 'Patient', id: 's-idx', identifier: [{ system: CIN, value }], name: [{ family }], birthDate,
+    });
+    const found = async () => ids(await fhir.get(`/Patient?_id=s-idx&identifier=${CIN}|OLD&name=oldname&birthdate=1950`));
+    const foundNew = async () => ids(await fhir.get(`/Patient?_id=s-idx&identifier=${CIN}|NEW&name=newname&birthdate=1990`));
+    await fhir.put('/Patient/s-idx', version('OLD', 'Oldname', '1950-01-01'));
+    expect(await found()).toEqual(['s-idx']);
+    // In a transaction beside a create: one write statement replaces one resource's rows and adds the other's.
+    const tx = await fhir.post('/', {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { resource: version('NEW', 'Newname', '1990-01-01'), request: { method: 'PUT', url: 'Patient/s-idx' } },
+        { resource: { resourceType: 'Patient', name: [{ family: 'Oldname' }] }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    expect(tx.status).toBe(200);
+    expect(await found()).toEqual([]);
+    expect(ids(await fhir.get('/Patient?identifier=OLD'))).not.toContain('s-idx');
+    expect(ids(await fhir.get('/Patient?birthdate=1950-01-01'))).not.toContain('s-idx');
+    expect(await foundNew()).toEqual(['s-idx']);
+    await fhir.delete('/Patient/s-idx');
+    expect(await foundNew()).toEqual([]);
+    await fhir.put('/Patient/s-idx', version('OLD', 'Oldname', '1950-01-01'));
+    expect(await found()).toEqual(['s-idx']);
+    expect(await foundNew()).toEqual([]);
+  });
 });
 
 describe('_lastUpdated (search.html#date, #prefix)', () => {
