@@ -20,8 +20,11 @@ import { historyPage } from './history-query.ts';
 import { searchResources } from './search/search-resources.ts';
 import { reindexSql } from './reindex-sql.ts';
 import { writeVersionsSql } from './write-sql.ts';
+import { WriteSlots } from './write-slots.ts';
 
 const LAST_UPDATED_SQL = lastUpdatedSql();
+/** Two per core of the 2-core machines this runs on (bench/RESULTS.md). */
+const DEFAULT_TRANSACTION_SLOTS = 4;
 
 interface Row {
   id: string;
@@ -39,6 +42,8 @@ export class PostgresRepository implements Repository {
     private readonly db: Database,
     private readonly indexer: IndexExtractor,
     private readonly tx?: Queryable,
+    /** Transactions (bundles) in flight at once; the rest queue (see WriteSlots). */
+    private readonly slots = new WriteSlots(DEFAULT_TRANSACTION_SLOTS),
   ) {}
 
   private get q(): Queryable {
@@ -213,7 +218,7 @@ export class PostgresRepository implements Repository {
 
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.tx) return fn(this);
-    return this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx)));
+    return this.slots.run(() => this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx, this.slots))));
   }
 
   private assertRead(ctx: AccessContext, resourceType: string): void {
