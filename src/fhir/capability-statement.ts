@@ -3,6 +3,7 @@ import type { ServerConfig } from '../config.ts';
 import type { OperationRegistry } from './operations/operation.ts';
 import { R4_RESOURCE_TYPES } from './resource-types.ts';
 import { SUPPORTED_SEARCH_TYPES } from './search/parse-search.ts';
+import { isSupportedComposite } from './search/composite.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
 import { capabilitySecurity } from '../auth/capability-security.ts';
 
@@ -54,7 +55,8 @@ export function capabilityStatement(config: ServerConfig, registry: SearchParame
             { name: '_lastUpdated', type: 'date', documentation: 'When the resource version last changed (prefixes eq ne gt lt ge le sa eb ap)' },
             ...registry
               .forType(type)
-              .filter((sp) => sp.code !== '_id' && sp.code !== '_lastUpdated' && SUPPORTED_SEARCH_TYPES.has(sp.type))
+              // composites only where the server answers them exactly (src/fhir/search/composite.ts)
+              .filter((sp) => sp.code !== '_id' && sp.code !== '_lastUpdated' && (SUPPORTED_SEARCH_TYPES.has(sp.type) || isSupportedComposite(registry, type, sp)))
               .map((sp) => ({ name: sp.code, type: sp.type, definition: sp.url, documentation: sp.description })),
           ],
           ...withOperations(operationsAt('type', type)),

@@ -1,3 +1,4 @@
+import { terminologyFor } from '../terminology/terminology.ts';
 import type { Bundle } from '@medplum/fhirtypes';
 import { patientCompartmentParams, patientCompartmentTypes } from '../../auth/patient-compartment.ts';
 import { type RawEntry, bundleJson } from '../bundle/bundle-json.ts';
@@ -57,6 +58,7 @@ async function search(ctx: FhirContext, req: FhirRequest, scope: SearchScope): P
     defaultCount: ctx.config.defaultPageSize,
     maxCount: ctx.config.maxPageSize,
     types: scope.types,
+    terminology: terminologyFor(ctx.conformance),
   });
   const result = await ctx.repo.search(ctx.access, {
     resourceType: scope.resourceType,

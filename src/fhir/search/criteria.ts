@@ -29,6 +29,8 @@ export interface ReferenceMatch {
 /** The SearchParameter types with an index: what `:missing` looks for. */
 export type IndexedParamType = 'token' | 'reference' | 'string' | 'date' | 'number' | 'quantity' | 'uri';
 
+export const INDEXED_PARAM_TYPES: ReadonlySet<string> = new Set<IndexedParamType>(['token', 'reference', 'string', 'date', 'number', 'quantity', 'uri']);
+
 /**
  * One AND-ed search condition; its values are OR-ed (search.html#combining). Chains and `_has`
  * nest a criterion evaluated on the referenced or referring resources.
@@ -38,6 +40,11 @@ export type SearchCriterion =
   | { kind: 'lastUpdated'; values: DateValue[] }
   /** `param` may be an internal `x:identifier` / `x:of-type` index name. `not` = `:not`. */
   | { kind: 'token'; param: string; values: TokenMatch[]; not?: boolean }
+  /**
+   * `:in` / `:not-in` (search.html#token): a token row whose (system, code) is one of the pairs
+   * (`systems[i]`, `codes[i]`) of the value set expansion; `not` = no such row (like `:not`).
+   */
+  | { kind: 'tokenIn'; param: string; systems: string[]; codes: string[]; not?: boolean }
   /** `:text`: normalised starts-with on Coding.display / CodeableConcept.text. */
   | { kind: 'tokenText'; param: string; values: string[] }
   | { kind: 'string'; param: string; mode: 'start' | 'exact' | 'contains'; values: string[] }
@@ -51,6 +58,13 @@ export type SearchCriterion =
   | { kind: 'chain'; param: string; targets: { type: string; criterion: SearchCriterion }[] }
   /** `_has:Source:param:...`: some Source whose `param` points here matches `criterion`. */
   | { kind: 'has'; sourceType: string; param: string; criterion: SearchCriterion }
+  /** `_list=[id]` (search.html#list): the resource is an `entry.item` of one of these Lists. */
+  | { kind: 'list'; ids: string[] }
+  /**
+   * A composite parameter on the resource root (search.html#composite): each alternative (the
+   * comma-separated values, OR-ed) is the AND of one criterion per component.
+   */
+  | { kind: 'composite'; param: string; alternatives: SearchCriterion[][] }
   /** Compartment search: the resource refers to `targetType/targetId` through one of `params`. */
   | { kind: 'compartment'; params: string[]; targetType: string; targetId: string };
 

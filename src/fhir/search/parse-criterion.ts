@@ -1,10 +1,13 @@
-import { badRequest } from '../outcome.ts';
+import { badRequest, fhirError } from '../outcome.ts';
 import { isResourceType } from '../resource-types.ts';
-import type { IndexedParamType, SearchCriterion } from './criteria.ts';
+import type { Terminology } from '../terminology/terminology.ts';
+import { rootCompositeComponents } from './composite.ts';
+import { INDEXED_PARAM_TYPES, type IndexedParamType, type SearchCriterion } from './criteria.ts';
 import { parseDateValue } from './date-prefix.ts';
 import { normalizeString } from './normalize.ts';
-import { parseNumber, parseQuantity, parseReference, parseToken, splitValues } from './parse-values.ts';
+import { parseNumber, parseQuantity, parseReference, parseToken, splitCompositeValues, splitValues } from './parse-values.ts';
 import type { SearchParameterDef, SearchParameterRegistry } from './search-parameters.ts';
+import { valueSetCriterion } from './value-set-criterion.ts';
 
 /** A parameter (or modifier) the server does not know: 400 in strict mode, else a warning. */
 export class UnknownSearchParameter extends Error {}
@@ -13,16 +16,17 @@ export interface CriterionOptions {
   registry: SearchParameterRegistry;
   /** This server's base: an absolute reference under it is a local one. */
   baseUrl: string;
+  /** Expands the value sets of `:in` / `:not-in` (the server's: profiles/ and the R4 core ones). */
+  terminology: Terminology;
 }
 
 /** How many chain / `_has` levels one parameter may nest (each level is one join). */
 const MAX_DEPTH = 4;
 
-const INDEXED: ReadonlySet<string> = new Set(['token', 'reference', 'string', 'date', 'number', 'quantity', 'uri']);
-
 /**
  * Parses one search parameter `name=value` of a resource type into a criterion
- * (search.html): `_id`, `_lastUpdated`, every indexed parameter with its modifiers, chains
+ * (search.html): `_id`, `_lastUpdated`, `_list`, every indexed parameter with its modifiers
+ * (token `:in` / `:not-in` in value-set-criterion.ts), composites on the resource root, chains
  * (`subject:Patient.name=x`, several levels) and reverse chains (`_has:Type:param:name=x`, nested).
  */
 export function parseCriterion(options: CriterionOptions, resourceType: string, name: string, value: string, depth = 0): SearchCriterion {
@@ -41,13 +45,23 @@ export function parseCriterion(options: CriterionOptions, resourceType: string, 
     if (modifier === 'missing') return { kind: 'id', ids: [], not: parseBoolean(name, value) === false };
     throw new UnknownSearchParameter(`Modifier ":${modifier}" is not supported on _id`);
   }
+  if (code === '_list') {
+    if (modifier !== undefined) throw new UnknownSearchParameter(`Modifier ":${modifier}" is not supported on _list`);
+    const functional = values.find((v) => v.startsWith('$'));
+    if (functional) throw fhirError(400, 'not-supported', `_list=${functional}: functional lists are not supported; give the id of a List`, [name]);
+    return { kind: 'list', ids: values };
+  }
   if (code === '_lastUpdated') {
     if (modifier !== undefined) throw new UnknownSearchParameter(`Modifier ":${modifier}" is not supported on _lastUpdated`);
     return { kind: 'lastUpdated', values: values.map((v) => parseDateValue(name, v)) };
   }
   const def = options.registry.get(resourceType, code);
   if (!def) throw new UnknownSearchParameter(`Search parameter "${code}" is not a search parameter of ${resourceType}`);
-  if (!INDEXED.has(def.type)) throw new UnknownSearchParameter(`Search parameter "${code}" of type ${def.type} is not supported`);
+  if (def.type === 'composite') {
+    if (modifier !== undefined) throw new UnknownSearchParameter(`Modifier ":${modifier}" is not supported on composite parameter "${code}"`);
+    return parseComposite(options, resourceType, def, name, value);
+  }
+  if (!INDEXED_PARAM_TYPES.has(def.type)) throw new UnknownSearchParameter(`Search parameter "${code}" of type ${def.type} is not supported`);
   const type = def.type as IndexedParamType;
   if (modifier === 'missing') return { kind: 'missing', param: code, paramType: type, missing: parseBoolean(name, value) };
   return valueCriterion(options, def, type, name, modifier, values);
@@ -68,6 +82,9 @@ function valueCriterion(
       if (modifier === undefined || modifier === 'not') return { kind: 'token', param, values: values.map(parseToken), not: modifier === 'not' };
       if (modifier === 'text') return { kind: 'tokenText', param, values: values.map(normalizeString) };
       if (modifier === 'of-type') return { kind: 'token', param: `${param}:of-type`, values: values.map((v) => ofType(name, v)) };
+      if (modifier === 'in' || modifier === 'not-in') {
+        return valueSetCriterion(options.terminology, param, name, values, modifier === 'not-in');
+      }
       throw unsupported();
     case 'string':
       if (modifier === undefined) return { kind: 'string', param, mode: 'start', values: values.map(normalizeString) };
@@ -93,6 +110,25 @@ function valueCriterion(
       if (modifier !== undefined) throw unsupported();
       return { kind: 'quantity', param, values: values.map((v) => parseQuantity(name, v)) };
   }
+}
+
+/**
+ * `code-value-quantity=http://loinc.org|8480-6$gt100` (search.html#composite): each
+ * `$`-separated part is parsed as its component parameter's type; the parts are AND-ed, the
+ * comma-separated alternatives OR-ed. Composites the server cannot answer exactly are a 400
+ * (src/fhir/search/composite.ts), in lenient mode too: ignoring one would widen the result.
+ */
+function parseComposite(options: CriterionOptions, resourceType: string, def: SearchParameterDef, name: string, value: string): SearchCriterion {
+  const components = rootCompositeComponents(options.registry, resourceType, def);
+  if (typeof components === 'string') throw fhirError(400, 'not-supported', components, [name]);
+  const alternatives = splitCompositeValues(value).map((parts) => {
+    if (parts.length !== components.length || parts.some((part) => part === '')) {
+      const expected = components.map((c) => c.code).join('$');
+      throw badRequest(`Invalid ${name} value "${parts.join('$')}": expected ${components.length} values separated by $ (${expected})`, [name]);
+    }
+    return parts.map((part, i) => valueCriterion(options, components[i], components[i].type as IndexedParamType, name, undefined, [part]));
+  });
+  return { kind: 'composite', param: def.code, alternatives };
 }
 
 /** `subject:Patient.name=x` / `patient.identifier=...` (search.html#chaining). */

@@ -4,6 +4,7 @@ import { isResourceType } from '../resource-types.ts';
 import type { IncludeSpec, IndexedParamType, SearchCriterion, SortKey } from './criteria.ts';
 import { parseCriterion, UnknownSearchParameter } from './parse-criterion.ts';
 import type { SearchParameterRegistry } from './search-parameters.ts';
+import type { Terminology } from '../terminology/terminology.ts';
 
 /** SearchParameter types the server indexes and searches; the CapabilityStatement lists these. */
 export const SUPPORTED_SEARCH_TYPES: ReadonlySet<string> = new Set(['token', 'reference', 'string', 'date', 'number', 'quantity', 'uri']);
@@ -38,6 +39,8 @@ export interface ParseOptions {
   maxCount: number;
   /** System-level search (`_type`): parameters are parsed against each of these types. */
   types?: string[];
+  /** Expands the value sets of `:in` / `:not-in` (the server's: profiles/ and the R4 core ones). */
+  terminology: Terminology;
 }
 
 /**
@@ -118,7 +121,7 @@ export function parseSearch(
 /** A system-level search parses a parameter against each type; it must mean the same on all. */
 function criterionForTypes(registry: SearchParameterRegistry, options: ParseOptions, resourceType: string, name: string, value: string): SearchCriterion {
   const types = options.types ?? [resourceType];
-  const parsed = types.map((t) => parseCriterion({ registry, baseUrl: options.baseUrl }, t, name, value));
+  const parsed = types.map((t) => parseCriterion({ registry, baseUrl: options.baseUrl, terminology: options.terminology }, t, name, value));
   const first = JSON.stringify(parsed[0]);
   if (parsed.some((c) => JSON.stringify(c) !== first)) {
     throw new UnknownSearchParameter(`Search parameter "${name}" does not mean the same on every type in _type`);

@@ -7,7 +7,16 @@ const NUMBER = /^[+-]?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 /** Splits on commas not escaped with a backslash (search.html#escaping). */
 export function splitValues(value: string): string[] {
-  return value.split(/(?<!\\),/).map((v) => v.replace(/\\([,$|\\])/g, '$1'));
+  return value.split(/(?<!\\),/).map(unescapeValue);
+}
+
+/** Composite values (search.html#composite): comma-separated alternatives, each `$`-separated components. */
+export function splitCompositeValues(value: string): string[][] {
+  return value.split(/(?<!\\),/).map((alternative) => alternative.split(/(?<!\\)\$/).map(unescapeValue));
+}
+
+function unescapeValue(value: string): string {
+  return value.replace(/\\([,$|\\])/g, '$1');
 }
 
 /** `[prefix]number` (search.html#number): the implicit range follows the value's precision. */

@@ -13,6 +13,8 @@ export interface SearchParameterDef {
   url?: string;
   /** Reference parameters: the types they may point to. */
   target?: string[];
+  /** Composite parameters: each component's SearchParameter url and its expression (search.html#composite). */
+  component?: { definition: string; expression: string }[];
 }
 
 /**
@@ -21,6 +23,7 @@ export interface SearchParameterDef {
  */
 export class SearchParameterRegistry {
   private readonly byType = new Map<string, Map<string, SearchParameterDef>>();
+  private readonly byUrl = new Map<string, SearchParameterDef>();
 
   constructor(private readonly parameters: SearchParameter[]) {
     for (const sp of parameters) this.add(sp);
@@ -33,16 +36,24 @@ export class SearchParameterRegistry {
 
   private add(sp: SearchParameter): void {
     if (!sp.code || !sp.type || !sp.expression) return;
+    const component = sp.component?.flatMap((c) => (c.definition && c.expression ? [{ definition: c.definition, expression: c.expression }] : []));
+    const def: SearchParameterDef = { code: sp.code, type: sp.type, expression: sp.expression, description: sp.description, url: sp.url, target: sp.target, component };
     for (const base of sp.base ?? []) {
       let map = this.byType.get(base);
       if (!map) this.byType.set(base, (map = new Map()));
-      map.set(sp.code, { code: sp.code, type: sp.type, expression: sp.expression, description: sp.description, url: sp.url, target: sp.target });
+      map.set(sp.code, def);
     }
+    if (sp.url) this.byUrl.set(sp.url, def);
   }
 
   /** A type's own parameter, or one every resource has (base Resource/DomainResource: _tag, ...). */
   get(resourceType: string, code: string): SearchParameterDef | undefined {
     return this.byType.get(resourceType)?.get(code) ?? this.inherited(resourceType).get(code);
+  }
+
+  /** The parameter with this canonical url (composite components name theirs this way). */
+  getByUrl(url: string): SearchParameterDef | undefined {
+    return this.byUrl.get(url);
   }
 
   forType(resourceType: string): SearchParameterDef[] {

@@ -14,8 +14,15 @@ export interface Owner {
   row?: string;
 }
 
+/**
+ * Row-level access as SQL for a resource, of a known type or not (src/store/access/
+ * visibility-sql.ts); undefined = every row. Chain targets and `_has` sources must be visible
+ * too, or a search would reveal them.
+ */
+export type Visibility = (owner: Owner, p: SqlParams, knownType?: string) => string | undefined;
+
 /** A criterion as a SQL condition on `owner` (search.html semantics per parameter type). */
-export function criterionSql(c: SearchCriterion, owner: Owner, p: SqlParams): string {
+export function criterionSql(c: SearchCriterion, owner: Owner, p: SqlParams, visible?: Visibility): string {
   switch (c.kind) {
     case 'id': {
       const condition = `${owner.id} = ANY(${p.add(c.ids)}::text[])`;
@@ -104,22 +111,61 @@ export function criterionSql(c: SearchCriterion, owner: Owner, p: SqlParams): st
     case 'chain': {
       const x = p.alias('x');
       const targets = c.targets.map(
-        ({ type, criterion }) => `(${x}.target_type = ${p.add(type)} AND ${criterionSql(criterion, { type: `${x}.target_type`, id: `${x}.target_id` }, p)})`,
+        ({ type, criterion }) => {
+          const target = { type: `${x}.target_type`, id: `${x}.target_id` };
+          const access = visible?.(target, p, type);
+          return `(${x}.target_type = ${p.add(type)} AND ${criterionSql(criterion, target, p, visible)}${access ? ` AND ${access}` : ''})`;
+        },
       );
       return indexExists('search_reference', x, c.param, owner, p, any(targets));
     }
     case 'has': {
       const x = p.alias('x');
-      const inner = criterionSql(c.criterion, { type: `${x}.resource_type`, id: `${x}.id` }, p);
+      const source = { type: `${x}.resource_type`, id: `${x}.id` };
+      const inner = criterionSql(c.criterion, source, p, visible);
+      const access = visible?.(source, p, c.sourceType);
       return `EXISTS (SELECT 1 FROM search_reference ${x} WHERE ${x}.resource_type = ${p.add(c.sourceType)} AND ${x}.param = ${p.add(c.param)}
-        AND ${x}.target_id = ${owner.id} AND ${x}.target_type = ${owner.type} AND ${inner})`;
+        AND ${x}.target_id = ${owner.id} AND ${x}.target_type = ${owner.type} AND ${inner}${access ? ` AND ${access}` : ''})`;
     }
     case 'compartment': {
       const x = p.alias('x');
       return `EXISTS (SELECT 1 FROM search_reference ${x} WHERE ${x}.resource_type = ${owner.type} AND ${x}.id = ${owner.id}
         AND ${x}.param = ANY(${p.add(c.params)}::text[]) AND ${x}.target_id = ${p.add(c.targetId)} AND ${x}.target_type = ${p.add(c.targetType)})`;
     }
+    case 'tokenIn':
+      return tokenInSql(c, owner, p);
+    case 'list':
+      return listSql(c, owner, p, visible);
+    case 'composite':
+      return any(c.alternatives.map((parts) => `(${parts.map((part) => criterionSql(part, owner, p, visible)).join(' AND ')})`));
   }
+}
+
+/**
+ * `:in` / `:not-in` (search.html#token): a token row whose (system, code) is in the expansion,
+ * bound as two parallel arrays and matched as a set, so one condition whatever its size. A row
+ * stored without a system (a FHIR `code` element such as `status`, its system implied by the
+ * element's binding) matches on its code alone. `:not-in` = no such row, like `:not`.
+ */
+function tokenInSql(c: Extract<SearchCriterion, { kind: 'tokenIn' }>, owner: Owner, p: SqlParams): string {
+  const t = p.alias('t');
+  const v = p.alias('v');
+  const codes = p.add(c.codes);
+  const inExpansion = `(${t}.system, ${t}.code) IN (SELECT ${v}.system, ${v}.code FROM unnest(${p.add(c.systems)}::text[], ${codes}::text[]) AS ${v}(system, code))
+      OR (${t}.system IS NULL AND ${t}.code = ANY(${codes}::text[]))`;
+  const exists = indexExists('search_token', t, c.param, owner, p, inExpansion);
+  return c.not ? `NOT ${exists}` : exists;
+}
+
+/**
+ * `_list=[id]` (search.html#list): a List with that id refers to the resource through `item`
+ * (List.entry.item). The List must be visible to the caller too, as a `_has` source must.
+ */
+function listSql(c: Extract<SearchCriterion, { kind: 'list' }>, owner: Owner, p: SqlParams, visible?: Visibility): string {
+  const l = p.alias('l');
+  const access = visible?.({ type: `${l}.resource_type`, id: `${l}.id` }, p, 'List');
+  return `EXISTS (SELECT 1 FROM search_reference ${l} WHERE ${l}.resource_type = 'List' AND ${l}.id = ANY(${p.add(c.ids)}::text[])
+    AND ${l}.param = 'item' AND ${l}.target_id = ${owner.id} AND ${l}.target_type = ${owner.type}${access ? ` AND ${access}` : ''})`;
 }
 
 /** A row-level criterion (`_lastUpdated`) on an owner known only by type and id. */
