@@ -75,7 +75,8 @@ export class ScopeSet {
     return this.all.join(' ');
   }
 
-  private matching(interaction: Interaction, resourceType: string): ResourceScope[] {
+  /** The scopes that allow the interaction on the resource type. */
+  matching(interaction: Interaction, resourceType: string): ResourceScope[] {
     return this.resourceScopes.filter(
       (s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.permissions.has(interaction),
     );

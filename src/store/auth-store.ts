@@ -80,7 +80,19 @@ function clientFrom(r: Row): AuthClient {
 }
 
 /** The only SQL of the authorization server (tables from migrations/010_auth.sql). */
+/**
+ * How stale this process's copy of the revocation list may be, in ms. Revocations made by this
+ * process apply at once; those made by another server process sharing the database, within this.
+ */
+export const REVOCATION_REFRESH_MS = 2000;
+
 export class AuthStore {
+  /** Revoked ids (token jti, grant id) still unexpired, as last read from auth_revoked. */
+  private revoked?: { ids: Set<string>; loadedAt: number };
+  private loadingRevoked?: Promise<Set<string>>;
+  /** Ids this process revoked: consulted always, so a reload started earlier cannot hide them. */
+  private readonly revokedHere = new Set<string>();
+
   constructor(private readonly db: Database) {}
 
   async getClient(clientId: string): Promise<AuthClient | undefined> {
@@ -239,6 +251,7 @@ export class AuthStore {
         [grantId, accessTokenLifetimeSeconds],
       );
     });
+    this.revokedHere.add(grantId);
   }
 
   async revokeTokenId(jti: string, expiresAtEpochSeconds: number): Promise<void> {
@@ -246,12 +259,33 @@ export class AuthStore {
       'INSERT INTO auth_revoked (id, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT (id) DO NOTHING',
       [jti, expiresAtEpochSeconds],
     );
+    this.revokedHere.add(jti);
   }
 
-  /** True when any of the ids (an access token's jti and gid) has been revoked. */
+  /**
+   * True when any of the ids (an access token's jti and gid) has been revoked. Checked on every
+   * request, so it reads the (small) list of unexpired revocations at most every
+   * REVOCATION_REFRESH_MS instead of querying per request.
+   */
   async anyRevoked(ids: string[]): Promise<boolean> {
-    const { rows } = await this.db.query('SELECT 1 FROM auth_revoked WHERE id = ANY($1::text[]) LIMIT 1', [ids]);
-    return rows.length > 0;
+    if (ids.some((id) => this.revokedHere.has(id))) return true;
+    const revoked = await this.revokedIds();
+    return ids.some((id) => revoked.has(id));
+  }
+
+  private async revokedIds(): Promise<Set<string>> {
+    if (this.revoked && Date.now() - this.revoked.loadedAt < REVOCATION_REFRESH_MS) return this.revoked.ids;
+    this.loadingRevoked ??= this.db
+      .query<{ id: string }>('SELECT id FROM auth_revoked WHERE expires_at > now()')
+      .then(({ rows }) => {
+        const ids = new Set(rows.map((r) => r.id));
+        this.revoked = { ids, loadedAt: Date.now() };
+        return ids;
+      })
+      .finally(() => {
+        this.loadingRevoked = undefined;
+      });
+    return this.loadingRevoked;
   }
 
   /** Records a client assertion's jti; false when it was seen before (a replay). */

@@ -20,6 +20,10 @@ import { historyPage } from './history-query.ts';
 import { searchResources } from './search/search-resources.ts';
 import { reindexSql } from './reindex-sql.ts';
 import { writeVersionsSql } from './write-sql.ts';
+import { visibleSql } from './access/visibility-sql.ts';
+import type { Visibility } from './search/criterion-sql.ts';
+import { SqlParams } from './search/sql-params.ts';
+import type { Interaction } from '../auth/scopes.ts';
 import { WriteSlots } from './write-slots.ts';
 
 const LAST_UPDATED_SQL = lastUpdatedSql();
@@ -56,6 +60,7 @@ export class PostgresRepository implements Repository {
       `SELECT id, version_id, ${LAST_UPDATED_SQL} AS last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2`,
       [resourceType, id],
     );
+    if (rows[0] && !rows[0].deleted) await this.assertVisible(ctx, 'r', [[resourceType, id]]);
     return rows[0] && toStored(resourceType, rows[0]);
   }
 
@@ -66,6 +71,7 @@ export class PostgresRepository implements Repository {
        WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
       [resourceType, id, versionId],
     );
+    if (rows[0]) await this.assertVisible(ctx, 'r', [[resourceType, id]]);
     return rows[0] && toStored(resourceType, rows[0]);
   }
 
@@ -75,8 +81,9 @@ export class PostgresRepository implements Repository {
       if (!ctx.canWrite(type, op.kind === 'delete' ? undefined : op.resource)) throw fhirError(403, 'forbidden', `Not allowed to write ${type}`);
     }
     if (ops.length === 0) return [];
-    if (this.tx) return this.writeOnce(this.tx, ops, true).catch(asConflict);
-    if (ops.length > 1) return this.db.transaction((tx) => this.writeOnce(tx, ops, true)).catch(asConflict);
+    if (this.tx) return this.writeOnce(this.tx, ops, true, ctx).catch(asConflict);
+    // A context with row-level access checks what it writes after writing it: in a transaction.
+    if (ops.length > 1 || ctx.rows) return this.db.transaction((tx) => this.writeOnce(tx, ops, true, ctx)).catch(asConflict);
     // One resource: first optimistically, as one atomic statement with no transaction; if another
     // writer got in between, again under a row lock, so contended updates queue instead of failing.
     // (With If-Match the precondition decides instead, see writeOnce.)
@@ -94,7 +101,7 @@ export class PostgresRepository implements Repository {
    * the one read (optimistic concurrency; `lock` also locks the rows read, inside a transaction);
    * if any is not, the write is refused as a whole.
    */
-  private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean): Promise<WriteResult[]> {
+  private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean, ctx?: AccessContext): Promise<WriteResult[]> {
     const keyOf = (type: string, id: string) => `${type}/${id}`;
     const existingKeys = ops.filter((op) => op.kind !== 'create').map((op) => (op.kind === 'delete' ? [op.resourceType, op.id] : [op.resource.resourceType, op.resource.id]));
     const current = new Map<string, { version: number; deleted: boolean }>();
@@ -106,6 +113,11 @@ export class PostgresRepository implements Repository {
         [existingKeys.map((k) => k[0]), existingKeys.map((k) => k[1])],
       );
       for (const r of rows) current.set(keyOf(r.resource_type, r.id), { version: r.version_id, deleted: r.deleted });
+      // Row-level access: what is updated or deleted must be visible before the write...
+      if (ctx?.rows) {
+        await this.assertVisible(ctx, 'u', ops.flatMap((op) => (op.kind === 'update' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
+        await this.assertVisible(ctx, 'd', ops.flatMap((op) => (op.kind === 'delete' ? [[op.resourceType, op.id] as [string, string]] : [])), q);
+      }
     }
 
     const lastUpdated = new Date().toISOString();
@@ -177,17 +189,23 @@ export class PostgresRepository implements Repository {
       }
       throw new ConcurrentWriteError('concurrent write');
     }
+    // ...and what is created or updated must be visible after it (the transaction rolls back if not).
+    if (ctx?.rows) {
+      await this.assertVisible(ctx, 'c', ops.flatMap((op) => (op.kind === 'create' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
+      await this.assertVisible(ctx, 'u', ops.flatMap((op) => (op.kind === 'update' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
+    }
     return results;
   }
 
-  history(ctx: AccessContext, query: HistoryQuery): Promise<HistoryPage> {
+  async history(ctx: AccessContext, query: HistoryQuery): Promise<HistoryPage> {
     if (query.resourceType) this.assertRead(ctx, query.resourceType);
-    return historyPage(this.q, query, (type) => ctx.canRead(type));
+    if (query.resourceType && query.id) await this.assertVisible(ctx, 'r', [[query.resourceType, query.id]]);
+    return historyPage(this.q, query, (type) => ctx.canRead(type), visibility(ctx, 'r'));
   }
 
   search(ctx: AccessContext, query: SearchQuery): Promise<SearchResult> {
     for (const type of query.types ?? [query.resourceType]) this.assertRead(ctx, type);
-    return searchResources(this.q, query, (type) => ctx.canRead(type));
+    return searchResources(this.q, query, (type) => ctx.canRead(type), visibility(ctx, 's'));
   }
 
   /**
@@ -221,9 +239,37 @@ export class PostgresRepository implements Repository {
     return this.slots.run(() => this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx, this.slots))));
   }
 
+  /**
+   * Refuses (403) when the context may not see one of these current resources (row-level access,
+   * src/store/access/visibility-sql.ts). Resources with no current version pass: there is
+   * nothing to reveal, and the caller answers 404/410 for them.
+   */
+  private async assertVisible(ctx: AccessContext, interaction: Interaction, keys: [string, string][], q: Queryable = this.q): Promise<void> {
+    if (!ctx.rows || keys.length === 0) return;
+    const p = new SqlParams();
+    const types = p.add(keys.map((k) => k[0]));
+    const ids = p.add(keys.map((k) => k[1]));
+    const condition = visibleSql(ctx, interaction, { type: 'k.resource_type', id: 'k.id' }, p) ?? 'true';
+    const { rows } = await q.query<{ resource_type: string; id: string }>(
+      `SELECT k.resource_type, k.id FROM unnest(${types}::text[], ${ids}::text[]) AS k(resource_type, id)
+       JOIN resource r ON r.resource_type = k.resource_type AND r.id = k.id AND NOT r.deleted
+       WHERE NOT (${condition})`,
+      p.values,
+    );
+    if (rows.length > 0) {
+      throw fhirError(403, 'forbidden', `Access to ${rows[0].resource_type}/${rows[0].id} is not permitted by the granted scopes and organization`);
+    }
+  }
+
   private assertRead(ctx: AccessContext, resourceType: string): void {
     if (!ctx.canRead(resourceType)) throw fhirError(403, 'forbidden', `Not allowed to read ${resourceType}`);
   }
+}
+
+/** The access context's row filter for searches (types known or not), or undefined for all rows. */
+function visibility(ctx: AccessContext, interaction: Interaction): Visibility | undefined {
+  if (!ctx.rows) return undefined;
+  return (owner, p, knownType) => visibleSql(ctx, interaction, owner, p, knownType);
 }
 
 export function toStored(resourceType: string, row: Row): StoredResource {

@@ -5,7 +5,7 @@ import { classifyInteraction } from '../../src/auth/audit/audit-event.ts';
 import { AuditQueue } from '../../src/auth/audit/audit-queue.ts';
 import type { Repository, WriteOp } from '../../src/fhir/repository.ts';
 import { startTestApp } from '../support/test-app.ts';
-import { authorizeCode, exchangeCode, fhirRequest, startAuthApp, store } from './support.ts';
+import { authorizeCode, exchangeCode, fhirRequest, startAuthApp, store, caredForByDemoClinician } from './support.ts';
 
 let app: FastifyInstance;
 let close: () => Promise<void>;
@@ -25,8 +25,8 @@ const subtypeOf = (e: AuditEvent) => e.subtype?.[0]?.code;
 
 beforeAll(async () => {
   ({ app, close } = await startAuthApp());
-  await store(app, { resourceType: 'Patient', id: 'aud-pat', name: [{ family: 'Secretname' }] }, { resourceType: 'Patient', id: 'aud-other', name: [{ family: 'Other' }] });
-  staffToken = (await exchangeCode(app, await authorizeCode(app, { scope: 'user/*.cruds' }))).body.access_token;
+  await store(app, { resourceType: 'Patient', id: 'aud-pat', name: [{ family: 'Secretname' }] }, { resourceType: 'Patient', id: 'aud-other', name: [{ family: 'Other' }] }, ...caredForByDemoClinician('aud-pat'));
+  staffToken = (await exchangeCode(app, await authorizeCode(app, { scope: 'user/*.cruds', username: 'demo-plan-staff' }))).body.access_token;
   patientToken = (await exchangeCode(app, await authorizeCode(app, { scope: 'launch/patient patient/*.rs', pick: 'aud-pat' }))).body.access_token;
 });
 afterAll(() => close());
@@ -51,7 +51,7 @@ describe('AuditEvent for FHIR interactions', () => {
       expect(e.type).toMatchObject({ system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' });
       expect(e.subtype?.[0].system).toBe(RESTFUL);
       expect(e.outcome).toBe('0');
-      expect(e.agent?.[0]).toMatchObject({ who: { reference: 'Practitioner/demo-practitioner-1' }, requestor: true });
+      expect(e.agent?.[0]).toMatchObject({ who: { reference: 'Practitioner/demo-practitioner-3' }, requestor: true });
       expect(e.agent?.[1]).toMatchObject({ who: { identifier: { value: 'demo-app' } }, requestor: false });
       expect(e.entity?.[0].what?.reference).toBe(`Patient/${id}`);
     }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminPost, authorizeCode, exchangeCode, fhirRequest, get, pkcePair, postForm, startAuthApp, store, hiddenRequest, DEMO_PASSWORD } from './support.ts';
+import { REVOCATION_REFRESH_MS } from '../../src/store/auth-store.ts';
+import { adminPost, authorizeCode, caredForByDemoClinician, exchangeCode, fhirRequest, get, pkcePair, postForm, startAuthApp, store, hiddenRequest, DEMO_PASSWORD } from './support.ts';
 
 let app: FastifyInstance;
 let close: () => Promise<void>;
@@ -13,7 +14,9 @@ beforeAll(async () => {
     { resourceType: 'Patient', id: 'pat-a', name: [{ family: 'Alpha', given: ['Ann'] }] },
     { resourceType: 'Patient', id: 'pat-b', name: [{ family: 'Beta', given: ['Bo'] }] },
     { resourceType: 'Patient', id: 'demo-member-1', name: [{ family: 'Member' }] },
+    { resourceType: 'Patient', id: 'pat-elsewhere', name: [{ family: 'Elsewhere' }] },
     { resourceType: 'Encounter', id: 'enc-1', status: 'in-progress', class: { code: 'AMB' }, subject: { reference: 'Patient/pat-a' } },
+    ...caredForByDemoClinician('pat-a', 'pat-b'),
   );
 });
 afterAll(() => close());
@@ -293,6 +296,23 @@ describe('refresh tokens, revocation and introspection', () => {
     const other = await postForm(app, '/auth/revoke', { token: t3.access_token, client_id: 'demo-confidential', client_secret: 'demo-secret-DEMO-ONLY' });
     expect(other.status).toBe(400);
     expect((await fhirRequest(app, 'GET', '/Patient/pat-a', t3.access_token)).status).toBe(200);
+  });
+
+  it('the patient picker offers and accepts only patients the user may see (organization tenancy)', async () => {
+    await expect(authorizeCode(app, { scope: 'launch/patient patient/*.rs', pick: 'pat-elsewhere' })).rejects.toThrow(/answered 400/);
+    const ok = await exchangeCode(app, await authorizeCode(app, { scope: 'launch/patient patient/*.rs', pick: 'pat-b' }));
+    expect(ok.body.patient).toBe('pat-b');
+  });
+
+  it('honours a revocation written by another server process within REVOCATION_REFRESH_MS', async () => {
+    const t = await tokens();
+    expect((await fhirRequest(app, 'GET', '/Patient/pat-a', t.access_token)).status).toBe(200); // verified and cached
+    const { jti, exp } = decodeJwt(t.access_token) as { jti: string; exp: number };
+    await app.database.query('INSERT INTO auth_revoked (id, expires_at) VALUES ($1, to_timestamp($2))', [jti, exp]);
+    await new Promise((resolve) => setTimeout(resolve, REVOCATION_REFRESH_MS + 100));
+    const after = await fhirRequest(app, 'GET', '/Patient/pat-a', t.access_token);
+    expect(after.status).toBe(401);
+    expect(after.body.issue[0].diagnostics).toMatch(/revoked/);
   });
 
   it('introspects tokens (RFC 7662) for authorized callers only', async () => {

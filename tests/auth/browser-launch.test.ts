@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, DEMO_PASSWORD, store } from './support.ts';
+import { ADMIN_TOKEN, caredForByDemoClinician, DEMO_PASSWORD, organization, store } from './support.ts';
 import { startTestApp } from '../support/test-app.ts';
 
 /**
@@ -107,6 +107,9 @@ describeWithChromium('SMART launch with fhirclient in headless Chromium', () => 
       { resourceType: 'Patient', id: 'pat-ehr', name: [{ family: 'Ehrlaunch', given: ['Eve'] }] },
       { resourceType: 'Patient', id: 'pat-picked', name: [{ family: 'Picked', given: ['Pia'] }] },
       { resourceType: 'Encounter', id: 'enc-ehr', status: 'in-progress', class: { code: 'AMB' }, subject: { reference: 'Patient/pat-ehr' } },
+      organization('plan-kern', 'pay'),
+      organization('ecm-provider-bakersfield', 'prov'),
+      ...caredForByDemoClinician('pat-ehr', 'pat-picked'),
     );
     appOrigin = await startAppOrigin();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Client } from 'fhir-kit-client';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { store } from './support.ts';
+import { organization, store } from './support.ts';
 import { startTestApp } from '../support/test-app.ts';
 
 /**
@@ -37,7 +37,7 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${port}/fhir`;
   ({ app, close } = await startTestApp({ authDisabled: false, seed: 'demo', baseUrl }));
   await app.listen({ port, host: '127.0.0.1' });
-  await store(app, { resourceType: 'Patient', id: 'fkc-1', name: [{ family: 'Kitreader' }] });
+  await store(app, { resourceType: 'Patient', id: 'fkc-1', name: [{ family: 'Kitreader' }] }, organization('plan-kern', 'pay'));
 });
 afterAll(() => close());
 

@@ -1,40 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config.ts';
-import { authorizeCode, exchangeCode, fhirRequest, get, startAuthApp, store } from './support.ts';
+import { authorizeCode, caredForByDemoClinician, exchangeCode, fhirRequest, forgeToken, get, startAuthApp, store } from './support.ts';
 
 let app: FastifyInstance;
 let close: () => Promise<void>;
-let serverKey: CryptoKey;
-let kid: string;
 
 /** Signs a token with the server's own key (as if the server had issued it), to vary single claims. */
-async function forge(claims: Record<string, unknown>, opts: { key?: CryptoKey; alg?: string; typ?: string; kid?: string } = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    iss: 'http://localhost:8080/fhir',
-    aud: 'http://localhost:8080/fhir',
-    sub: 'demo-clinician',
-    client_id: 'demo-app',
-    scope: 'user/*.cruds',
-    jti: randomUUID(),
-    iat: now,
-    exp: now + 600,
-    ...claims,
-  })
-    .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? kid, typ: opts.typ ?? 'at+jwt' })
-    .sign(opts.key ?? serverKey);
+function forge(claims: Record<string, unknown>, opts: Parameters<typeof forgeToken>[2] = {}): Promise<string> {
+  return forgeToken(app, claims, opts);
 }
 
 beforeAll(async () => {
   ({ app, close } = await startAuthApp());
-  await store(app, { resourceType: 'Patient', id: 'pat-a', name: [{ family: 'Alpha' }] });
-  // The test reaches into the database for the server's private key to forge tokens claim by claim.
-  const row = (await app.database.query<{ kid: string; private_jwk: JWK }>('SELECT kid, private_jwk FROM auth_signing_key')).rows[0];
-  kid = row.kid;
-  serverKey = (await importJWK(row.private_jwk, 'RS256')) as CryptoKey;
+  await store(app, { resourceType: 'Patient', id: 'pat-a', name: [{ family: 'Alpha' }] }, ...caredForByDemoClinician('pat-a'));
 });
 afterAll(() => close());
 

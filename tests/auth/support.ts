@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { FastifyInstance } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import { systemAccess } from '../../src/auth/access-context.ts';
@@ -9,7 +10,34 @@ export const DEMO_PASSWORD = 'demo-password';
 
 /** A server with authorization ON, the demo clients and users (seed/auth), and an admin token. */
 export async function startAuthApp() {
-  return startTestApp({ authDisabled: false, seed: 'demo', adminToken: ADMIN_TOKEN });
+  const started = await startTestApp({ authDisabled: false, seed: 'demo', adminToken: ADMIN_TOKEN });
+  // The organizations the demo users and clients act for (seed/auth/demo-auth.json): the plan
+  // (a payer: its staff see everything) and an ECM provider (sees only its members' data).
+  await store(started.app, organization('plan-kern', 'pay'), organization('ecm-provider-bakersfield', 'prov'));
+  return started;
+}
+
+/**
+ * EpisodeOfCare resources making the demo clinician's organization (ecm-provider-bakersfield)
+ * care for these patients, so that user may pick them on a standalone launch and see their data.
+ */
+export function caredForByDemoClinician(...patientIds: string[]): (Resource & { id: string })[] {
+  return patientIds.map((id) => ({
+    resourceType: 'EpisodeOfCare',
+    id: `care-${id}`,
+    status: 'active',
+    patient: { reference: `Patient/${id}` },
+    managingOrganization: { reference: 'Organization/ecm-provider-bakersfield' },
+  }));
+}
+
+export function organization(id: string, type: 'pay' | 'prov'): Resource & { id: string } {
+  return {
+    resourceType: 'Organization',
+    id,
+    name: id,
+    type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: type }] }],
+  };
 }
 
 export interface Res {
@@ -124,4 +152,43 @@ export async function authorizeCode(app: FastifyInstance, o: AuthorizeOptions) {
 
 export async function exchangeCode(app: FastifyInstance, a: { code: string; verifier: string; redirectUri: string }, clientId = 'demo-app'): Promise<Res> {
   return postForm(app, '/auth/token', { grant_type: 'authorization_code', code: a.code, code_verifier: a.verifier, redirect_uri: a.redirectUri, client_id: clientId });
+}
+
+const serverKeys = new WeakMap<FastifyInstance, { key: CryptoKey; kid: string }>();
+
+/** The server's own signing key, read from its database (tests forge tokens claim by claim with it). */
+export async function serverSigningKey(app: FastifyInstance): Promise<{ key: CryptoKey; kid: string }> {
+  let found = serverKeys.get(app);
+  if (!found) {
+    const row = (await app.database.query<{ kid: string; private_jwk: JWK }>('SELECT kid, private_jwk FROM auth_signing_key')).rows[0];
+    found = { key: (await importJWK(row.private_jwk, 'RS256')) as CryptoKey, kid: row.kid };
+    serverKeys.set(app, found);
+  }
+  return found;
+}
+
+/**
+ * An access token as the server would issue it (user/*.cruds for demo-clinician by default),
+ * with any claim replaced; `opts` changes the signature (another key, alg, typ, kid) for attacks.
+ */
+export async function forgeToken(
+  app: FastifyInstance,
+  claims: Record<string, unknown>,
+  opts: { key?: CryptoKey; alg?: string; typ?: string; kid?: string } = {},
+): Promise<string> {
+  const server = await serverSigningKey(app);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: 'http://localhost:8080/fhir',
+    aud: 'http://localhost:8080/fhir',
+    sub: 'demo-clinician',
+    client_id: 'demo-app',
+    scope: 'user/*.cruds',
+    jti: randomUUID(),
+    iat: now,
+    exp: now + 600,
+    ...claims,
+  })
+    .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? server.kid, typ: opts.typ ?? 'at+jwt' })
+    .sign(opts.key ?? server.key);
 }

@@ -48,6 +48,7 @@ export function layout(title: string, body: string, options: PageOptions = {}): 
 <header><nav>
 <a href="${IG_PATH}/">ECM FHIR Implementation Guide</a>
 <a href="${IG_PATH}/rest-api">REST API</a>
+<a href="${IG_PATH}/access-control">Access control</a>
 <a href="${IG_PATH}/profiles">Profiles</a>
 <a href="${IG_PATH}/terminology">Terminology</a>
 </nav></header>

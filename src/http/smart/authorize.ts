@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Patient } from '@medplum/fhirtypes';
-import { systemAccess } from '../../auth/access-context.ts';
+import type { AccessContext } from '../../auth/access-context.ts';
 import { LIFETIME, type AuthServer } from '../../auth/auth-server.ts';
 import { grantScopes, redirectUriMatches } from '../../auth/grant.ts';
 import { verifySecret } from '../../auth/passwords.ts';
 import { parseResourceScope, ScopeSet } from '../../auth/scopes.ts';
-import { randomToken, tokenHash } from '../../auth/tokens.ts';
+import { accessFromClaims } from '../../auth/token-access.ts';
+import { randomToken, tokenHash, type AccessTokenClaims } from '../../auth/tokens.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import type { LaunchContext } from '../../store/auth-store.ts';
 import { formOf, type Form } from './client-auth.ts';
@@ -146,7 +147,7 @@ export function authorizeRoutes(app: FastifyInstance, server: AuthServer, fhir: 
       if (user.fhirUser?.startsWith('Patient/')) {
         pending.context.patient = user.fhirUser.slice('Patient/'.length);
       } else {
-        const found = await fhir.repo.search(systemAccess, { resourceType: 'Patient', criteria: [], count: 100, offset: 0 });
+        const found = await fhir.repo.search(pickerAccess(pending), { resourceType: 'Patient', criteria: [], count: 100, offset: 0 });
         const patients = found.resources.map((r) => ({ id: r.id, label: patientLabel(r.id, r.json) }));
         return html(reply, 200, patientPickerPage(server.urls.pickPatient, await signPending(server, pending), patients));
       }
@@ -158,11 +159,25 @@ export function authorizeRoutes(app: FastifyInstance, server: AuthServer, fhir: 
     const form = formOf(request);
     const pending = await verifyPending(server, form.request);
     if (!pending?.username) return html(reply, 400, errorPage('The sign-in request has expired or is not valid: start again from the app'));
-    const patient = form.patient ? await fhir.repo.read(systemAccess, 'Patient', form.patient) : undefined;
+    // Only a patient the user could see themself (organization tenancy) can be put in context.
+    const patient = form.patient ? await fhir.repo.read(pickerAccess(pending), 'Patient', form.patient).catch(() => undefined) : undefined;
     if (!patient || patient.deleted) return html(reply, 400, errorPage('Choose one of the listed patients'));
     pending.context.patient = patient.id;
     return issueCode(reply, pending);
   });
+
+  /** What the signed-in user may see of Patients (the picker lists and accepts only those). */
+  function pickerAccess(pending: Pending): AccessContext {
+    return accessFromClaims({
+      scope: 'user/Patient.rs',
+      client_id: pending.client_id,
+      sub: pending.username ?? '',
+      jti: 'patient-picker',
+      exp: 0,
+      ...(pending.context.fhirUser ? { fhirUser: pending.context.fhirUser } : {}),
+      ...(pending.context.organization ? { org: pending.context.organization } : {}),
+    } as AccessTokenClaims);
+  }
 
   async function issueCode(reply: FastifyReply, pending: Pending): Promise<FastifyReply> {
     const code = randomToken();

@@ -1,6 +1,7 @@
 import type { IncludeSpec, StoredResource } from '../../fhir/repository.ts';
 import type { Queryable } from '../database.ts';
 import { lastUpdatedSql } from '../sql-fragments.ts';
+import type { Visibility } from './criterion-sql.ts';
 import { SqlParams } from './sql-params.ts';
 import { type CurrentRow, toStored } from './stored-row.ts';
 
@@ -19,6 +20,7 @@ export async function includedResources(
   matches: StoredResource[],
   specs: IncludeSpec[],
   canRead: (type: string) => boolean,
+  visible?: Visibility,
 ): Promise<StoredResource[]> {
   const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
   const included: StoredResource[] = [];
@@ -39,12 +41,13 @@ export async function includedResources(
         ? `SELECT x.resource_type AS t, x.id AS i FROM search_reference x JOIN base b ON x.target_type = b.t AND x.target_id = b.i WHERE true ${filter}`
         : `SELECT x.target_type AS t, x.target_id AS i FROM search_reference x JOIN base b ON x.resource_type = b.t AND x.id = b.i WHERE x.target_id IS NOT NULL ${filter}`;
     });
+    const access = visible?.({ type: 'r.resource_type', id: 'r.id', row: 'r' }, p);
     const { rows } = await q.query<CurrentRow>(
       `WITH base AS (SELECT * FROM unnest(${types}::text[], ${ids}::text[]) AS b(t, i)),
        refs AS (${parts.join(' UNION ')})
        SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content
        FROM refs JOIN resource r ON r.resource_type = refs.t AND r.id = refs.i
-       WHERE NOT r.deleted LIMIT ${p.add(MAX_INCLUDED + seen.size)}`,
+       WHERE NOT r.deleted${access ? ` AND ${access}` : ''} LIMIT ${p.add(MAX_INCLUDED + seen.size)}`,
       p.values,
     );
     const added = rows

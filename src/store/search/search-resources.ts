@@ -1,7 +1,7 @@
 import type { SearchQuery, SearchResult } from '../../fhir/repository.ts';
 import type { Queryable } from '../database.ts';
 import { lastUpdatedSql } from '../sql-fragments.ts';
-import { criterionSql } from './criterion-sql.ts';
+import { criterionSql, type Visibility } from './criterion-sql.ts';
 import { includedResources } from './include-sql.ts';
 import { afterCursor, decodeCursor, encodeCursor } from './keyset.ts';
 import { sortColumns } from './sort-sql.ts';
@@ -16,14 +16,21 @@ interface PageRow extends CurrentRow {
  * Search over the current resources: every criterion AND-ed, its values OR-ed. Set-based: one
  * count, one page and one include statement per include round, whatever the criteria.
  */
-export async function searchResources(q: Queryable, query: SearchQuery, canRead: (type: string) => boolean): Promise<SearchResult> {
+export async function searchResources(
+  q: Queryable,
+  query: SearchQuery,
+  canRead: (type: string) => boolean,
+  visible?: Visibility,
+): Promise<SearchResult> {
   const p = new SqlParams();
   const where = ['NOT r.deleted'];
   if (query.types) {
     if (query.types.length > 0) where.push(`r.resource_type = ANY(${p.add(query.types)}::text[])`);
   } else where.push(`r.resource_type = ${p.add(query.resourceType)}`);
   const owner = { type: 'r.resource_type', id: 'r.id', row: 'r' };
-  for (const c of query.criteria) where.push(criterionSql(c, owner, p));
+  const access = visible?.(owner, p, query.types ? (query.types.length === 1 ? query.types[0] : undefined) : query.resourceType);
+  if (access) where.push(access);
+  for (const c of query.criteria) where.push(criterionSql(c, owner, p, visible));
 
   const total = query.total === false
     ? undefined
@@ -52,7 +59,7 @@ export async function searchResources(q: Queryable, query: SearchQuery, canRead:
   const hasNext = backward ? true : overflow;
   const hasPrevious = backward ? overflow : cursor !== undefined || query.offset > 0;
   const resources = page.map(toStored);
-  const included = query.include?.length ? await includedResources(q, resources, query.include, canRead) : undefined;
+  const included = query.include?.length ? await includedResources(q, resources, query.include, canRead, visible) : undefined;
   return {
     total,
     more: hasNext,
