@@ -1,8 +1,15 @@
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import type { MemberExpectation } from './member-builder.ts';
+import type { Bundle, BundleEntry, Patient, Resource } from '@medplum/fhirtypes';
+import { attributionGroupResources } from './attribution-groups.ts';
+import { carePlanResources } from './care-plans.ts';
+import { careTeamResources } from './care-teams.ts';
+import { enrollmentResources } from './enrollments.ts';
+import type { MemberBuilder, MemberExpectation } from './member-builder.ts';
 import { buildMembers } from './members.ts';
 import { networkResources } from './network.ts';
+import { noticeResources } from './notices.ts';
+import { pofRecordResources } from './pof-records.ts';
 import { referralResources } from './referrals.ts';
+import { roiConsentResources } from './roi-consents.ts';
 import { EVALUATION_DATE, codeSystemUrl } from './vocabulary.ts';
 
 export interface DemoExpectations {
@@ -19,13 +26,37 @@ function entry(resource: Resource): BundleEntry {
   return { fullUrl: url, resource, request: { method: 'PUT', url } };
 }
 
+/** The member's PCP (`Practitioner/...`, Patient.generalPractitioner). */
+function pcpLookup(members: MemberBuilder[]): (member: number) => string {
+  return (n) => {
+    const patient = members.find((m) => m.n === n)?.resources.find((r): r is Patient => r.resourceType === 'Patient');
+    const pcp = patient?.generalPractitioner?.[0]?.reference;
+    if (!pcp) throw new Error(`demo member ${n} has no PCP`);
+    return pcp;
+  };
+}
+
 /**
  * The demo dataset as one transaction of PUTs with fixed ids (deterministic), and what every
  * member's evidence is meant to meet on EVALUATION_DATE (seed/demo-expectations.json).
  */
 export function buildDemoSeed(): { bundle: Bundle; expectations: DemoExpectations } {
   const members = buildMembers();
-  const resources = [...networkResources(), ...members.flatMap((m) => m.resources), ...referralResources()];
+  const expected = members.map((m) => m.expected());
+  const pcpOf = pcpLookup(members);
+  const resources = [
+    ...networkResources(),
+    ...members.flatMap((m) => m.resources),
+    ...referralResources(),
+    // care relationships: who is enrolled where, with which team, consent and attribution list
+    ...enrollmentResources(),
+    ...careTeamResources(pcpOf),
+    ...roiConsentResources(),
+    ...attributionGroupResources(),
+    ...carePlanResources(pcpOf),
+    ...noticeResources(),
+    ...pofRecordResources(expected),
+  ];
   return {
     bundle: { resourceType: 'Bundle', type: 'transaction', entry: resources.map(entry) },
     expectations: {
@@ -43,7 +74,7 @@ export function buildDemoSeed(): { bundle: Bundle; expectations: DemoExpectation
         programs: `EpisodeOfCare.type coding ${codeSystemUrl('ecm-program')} (smhs, dmc-ods, ccs, ccs-wcm, incarceration, youth-incarceration, foster-care, aged-out-of-foster-care, adoption-assistance, family-maintenance, hospice, tcm, tcm-communicable-disease, chw, mssp, plan-complex-cm, nursing-facility-resident, ecm)`,
         assessments: `Observation.code coding ${codeSystemUrl('ecm-assessment')} (complex-need, living-with-dependent-children, unaccompanied-youth, snf-level-of-care, community-living-with-supports, nf-transition-assessment, ace-score, birth-equity-disparity, high-risk-overdose-suicide, well-managed, unsafe-behavior, unsafe-environment)`,
       },
-      members: members.map((m) => m.expected()),
+      members: expected,
     },
   };
 }

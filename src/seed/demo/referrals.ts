@@ -1,10 +1,11 @@
-import type { Communication, EpisodeOfCare, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { Communication, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { coding, concept, meta, ref } from './vocabulary.ts';
 import { PLAN } from './network.ts';
 
 /**
  * ECM referrals (ServiceRequest + Referral Task, one per Task status the Gravity SDOH CC referral
- * workflow allows), a few ECM authorizations, ECM enrollments and a successful outreach.
+ * workflow allows), the ECM authorizations and a successful outreach. The enrollments these
+ * authorizations lead to are in enrollments.ts.
  */
 
 type TaskStatus = Task['status'];
@@ -110,7 +111,24 @@ const AUTHORIZATIONS: AuthorizationSpec[] = [
   { n: 2, member: 19, status: 'active', provider: 'ecm-provider-reentry', pof: 'incarceration-transition', basedOn: 7, authoredOn: '2026-06-18T10:00:00-07:00', start: '2026-06-15', end: '2027-06-14', priority: 'urgent', note: 'Retroactive to the release date (AUTH-JI-RETRO)' },
   { n: 3, member: 43, status: 'completed', provider: 'ecm-provider-bakersfield', pof: 'homelessness', basedOn: 9, authoredOn: '2025-08-28T10:00:00-07:00', start: '2025-09-01', end: '2026-08-31', priority: 'routine' },
   { n: 4, member: 16, status: 'active', provider: 'ecm-provider-kern-bh', pof: 'smh-sud', basedOn: 4, authoredOn: '2026-10-19T10:00:00-07:00', start: '2026-10-20', end: '2027-10-19', priority: 'routine' },
+  // identified by the plan (no referral), each followed by an enrollment in enrollments.ts
+  { n: 5, member: 2, status: 'active', provider: 'ecm-provider-bakersfield', pof: 'avoidable-utilization', authoredOn: '2026-07-24T10:00:00-07:00', start: '2026-07-27', end: '2027-07-26', priority: 'routine' },
+  { n: 6, member: 13, status: 'active', provider: 'ecm-provider-bakersfield', pof: 'homelessness', authoredOn: '2026-07-10T10:00:00-07:00', start: '2026-07-13', end: '2027-07-12', priority: 'routine' },
+  { n: 7, member: 14, status: 'active', provider: 'ecm-provider-bakersfield', pof: 'homelessness', authoredOn: '2026-07-10T10:00:00-07:00', start: '2026-07-13', end: '2027-07-12', priority: 'routine' },
+  { n: 8, member: 24, status: 'active', provider: 'ecm-provider-bakersfield', pof: 'nf-transition', authoredOn: '2026-10-02T10:00:00-07:00', start: '2026-10-05', end: '2027-10-04', priority: 'routine' },
+  { n: 9, member: 34, status: 'active', provider: 'ecm-provider-bakersfield', pof: 'homelessness', authoredOn: '2026-06-12T10:00:00-07:00', start: '2026-06-15', end: '2027-06-14', priority: 'routine' },
+  { n: 10, member: 55, status: 'active', provider: 'ecm-provider-bakersfield', pof: 'avoidable-utilization', authoredOn: '2026-10-23T10:00:00-07:00', start: '2026-10-26', end: '2027-10-25', priority: 'routine' },
+  { n: 11, member: 56, status: 'active', provider: 'ecm-provider-kern-bh', pof: 'smh-sud', authoredOn: '2026-09-04T10:00:00-07:00', start: '2026-09-08', end: '2027-09-07', priority: 'routine' },
+  { n: 12, member: 23, status: 'active', provider: 'ecm-provider-eastern-kern', pof: 'ltc-risk', authoredOn: '2026-09-11T10:00:00-07:00', start: '2026-09-14', end: '2027-09-13', priority: 'routine' },
+  { n: 13, member: 29, status: 'active', provider: 'ecm-provider-valley-children', pof: 'child-welfare', authoredOn: '2026-03-27T10:00:00-07:00', start: '2026-03-30', end: '2027-03-29', priority: 'routine' },
 ];
+
+/** The authorized period of ServiceRequest/demo-authorization-{n}. */
+export function authorizationPeriod(n: number): { start: string; end: string } {
+  const a = AUTHORIZATIONS.find((x) => x.n === n);
+  if (!a) throw new Error(`no demo authorization ${n}`);
+  return { start: a.start, end: a.end };
+}
 
 function authorization(a: AuthorizationSpec): ServiceRequest {
   const sr: ServiceRequest = {
@@ -134,27 +152,10 @@ function authorization(a: AuthorizationSpec): ServiceRequest {
   return sr;
 }
 
-function enrollment(n: number, member: number, provider: string, lcm: string, start: string, referralN: number): EpisodeOfCare {
-  return {
-    resourceType: 'EpisodeOfCare',
-    id: `demo-enrollment-${n}`,
-    meta: meta('ecm-enrollment'),
-    status: 'active',
-    type: [concept('ecm-category', 'enrollment', 'ECM enrollment')],
-    patient: ref(`Patient/demo-member-${member}`),
-    managingOrganization: ref(`Organization/${provider}`),
-    period: { start },
-    referralRequest: [ref(`ServiceRequest/demo-referral-${referralN}`)],
-    careManager: ref(`Practitioner/${lcm}`),
-  };
-}
-
 export function referralResources(): Resource[] {
   const out: Resource[] = [];
   for (const r of REFERRALS) out.push(...referral(r));
   for (const a of AUTHORIZATIONS) out.push(authorization(a));
-  out.push(enrollment(1, 1, 'ecm-provider-bakersfield', 'demo-lcm-1', '2026-09-20', 1));
-  out.push(enrollment(2, 19, 'ecm-provider-reentry', 'demo-lcm-4', '2026-06-16', 7));
   const firstContact: Communication = {
     resourceType: 'Communication',
     id: 'demo-outreach-1',

@@ -21,8 +21,16 @@ export type EcmProfile =
   | 'ecm-authorization'
   | 'ecm-enrollment'
   | 'ecm-outreach'
+  | 'ecm-notice'
   | 'ecm-provider'
-  | 'ecm-provider-service';
+  | 'ecm-provider-service'
+  | 'ecm-care-team'
+  | 'ecm-roi-consent'
+  | 'ecm-attribution-group'
+  | 'ecm-care-plan'
+  | 'ecm-goal'
+  | 'ecm-pof-condition'
+  | 'ecm-pof-flag';
 
 export function profileUrl(id: EcmProfile): string {
   return `${BASE}/StructureDefinition/${id}`;
@@ -42,6 +50,10 @@ export type EcmCodeSystem =
   | 'ecm-referral-type'
   | 'ecm-outreach-category'
   | 'ecm-outreach-medium'
+  | 'ecm-notice-type'
+  | 'ecm-icp-domain'
+  | 'ecm-attribution-change'
+  | 'ecm-rule'
   // not in the naming contract (yet): listed in the seed README
   | 'ecm-utilization-marker'
   | 'ecm-program'
@@ -80,6 +92,13 @@ export function npi(base9: string): string {
     sum += d;
   }
   return `${base9}${(10 - (sum % 10)) % 10}`;
+}
+
+/** The day before the same date `months` later: a period of whole months (AUTH-PERIOD, DATE-UNITS). */
+export function monthsLater(start: string, months: number): string {
+  const [y, m, d] = start.split('-').map(Number);
+  const end = new Date(Date.UTC(y, m - 1 + months, d - 1));
+  return end.toISOString().slice(0, 10);
 }
 
 /** Completed years on `on` (DATE-UNITS); both dates YYYY-MM-DD. */
