@@ -31,20 +31,21 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts `node [nodeArgs] --import tsx bench/<script>` with its own event loop, on a free port,
- * and waits (at most `startTimeoutMs`) for it to report ready.
+ * and waits (at most `startTimeoutMs`) for it to report ready. `env` adds to (or overrides) the
+ * inherited environment.
  */
 export async function startChild(
   name: string,
   script: string,
   databaseUrl: string,
-  options: { nodeArgs?: string[]; startTimeoutMs?: number } = {},
+  options: { nodeArgs?: string[]; startTimeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<Child> {
   const port = await freePort();
   const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', `bench/${script}`], {
     cwd: ROOT,
     // Children's output goes to our stderr: stdout carries the summary.
     stdio: ['ignore', 2, 2, 'ipc'],
-    env: { ...process.env, BENCH_SERVER_DATABASE_URL: databaseUrl, BENCH_SERVER_PORT: String(port) },
+    env: { ...process.env, ...options.env, BENCH_SERVER_DATABASE_URL: databaseUrl, BENCH_SERVER_PORT: String(port) },
   });
   const exited = new Promise<void>((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) resolve();

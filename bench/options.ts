@@ -22,7 +22,11 @@ export interface BenchOptions {
   timeout: number;
 }
 
-export const SCENARIOS = ['read', 'ceiling', 'create', 'update', 'transaction'] as const;
+export const SCENARIOS = ['read', 'ceiling', 'read-auth', 'create', 'update', 'transaction'] as const;
+/** Measured interleaved with each other when more than one of them runs. */
+export const READ_GROUP: readonly ScenarioName[] = ['read', 'ceiling', 'read-auth'];
+/** Backend access tokens live 300 s (src/auth/auth-server.ts): a run must fit in one, with margin. */
+const MAX_TOKEN_RUN_SECONDS = 240;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -34,6 +38,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchOptio
   const txConnections = list(env.BENCH_TX_CONNECTIONS, connections, 'BENCH_TX_CONNECTIONS');
   const scenarios = scenarioList(env.BENCH_SCENARIOS);
   const quietWait = nonNegative(env.BENCH_QUIET_WAIT, 20, 'BENCH_QUIET_WAIT');
+  // Interleaved, read-auth runs in slices of about 2 s; alone, for the whole duration. Its warm-up is one run.
+  if (scenarios.includes('read-auth')) {
+    const alone = scenarios.filter((s) => READ_GROUP.includes(s)).length === 1;
+    if (warmup > MAX_TOKEN_RUN_SECONDS || (alone && duration > MAX_TOKEN_RUN_SECONDS)) {
+      throw new Error(`read-auth: BENCH_WARMUP${alone ? ' and BENCH_DURATION' : ''} must be at most ${MAX_TOKEN_RUN_SECONDS} s (access tokens live 300 s)`);
+    }
+  }
   const runs = scenarios.reduce((n, s) => n + (s === 'transaction' ? txConnections.length : connections.length), 0);
   // Every run (with its wait for a quiet machine, interleaving slices and slack), every warm-up,
   // plus start-up, preload and cleanup.

@@ -1,7 +1,7 @@
 import type { LoadResult } from './load.ts';
 import { failures } from './load.ts';
 import type { MachineInfo } from './machine.ts';
-import type { BenchOptions, ScenarioName } from './options.ts';
+import { type BenchOptions, READ_GROUP, type ScenarioName } from './options.ts';
 
 export const READ_RATIO_GOAL = 0.7;
 export const INGEST_GOAL = 3000;
@@ -24,11 +24,14 @@ export interface ReportInput {
   idleBefore?: number;
   /** Set when the run stopped early: the report holds what was measured until then. */
   failure?: string;
+  /** read-auth: AuditEvents stored during its runs, and the responses autocannon counted. */
+  audit?: { events: number; responses: number };
 }
 
 export const SCENARIO_LABEL: Record<ScenarioName, string> = {
   read: 'Read by id: `GET /fhir/Patient/{id}`',
   ceiling: 'Ceiling read: `GET /ceiling/Patient/{id}` (bare fastify + pg, no FHIR logic)',
+  'read-auth': 'Read by id with auth + audit: `GET /fhir/Patient/{id}`, bearer token (`system/Patient.rs`)',
   create: 'Create: `POST /fhir/Patient`',
   update: 'Update: `PUT /fhir/Patient/{id}` (distinct ids)',
   transaction: 'Transaction: `POST /fhir`, 100 entries (50 Patient + 50 Observation, urn:uuid references)',
@@ -153,10 +156,19 @@ export function renderMarkdown(input: ReportInput): string {
       `connections ${options.connections.join(', ')} (transaction: ${options.txConnections.join(', ')}). ` +
       `Before each run the benchmark waits up to ${options.quietWait} s for other processes to leave the CPU.`,
   );
-  if (options.scenarios.includes('read') && options.scenarios.includes('ceiling')) {
+  const readGroup = options.scenarios.filter((s) => READ_GROUP.includes(s));
+  if (readGroup.length > 1) {
     out.push(
-      `- Read and ceiling are measured interleaved, in alternating slices of about ${(options.duration / Math.max(1, Math.round(options.duration / 2))).toFixed(1)} s ` +
-        '(read, ceiling, ceiling, read, ...), so that anything disturbing the machine hits both alike; their figures add the slices up.',
+      `- ${readGroup.join(', ')} are measured interleaved, in alternating slices of about ${(options.duration / Math.max(1, Math.round(options.duration / 2))).toFixed(1)} s ` +
+        `(${readGroup.join(', ')}, ${[...readGroup].reverse().join(', ')}, ...), so that anything disturbing the machine hits them alike; their figures add the slices up.`,
+    );
+  }
+  if (options.scenarios.includes('read-auth')) {
+    out.push(
+      '- read-auth: a second FHIR server child on the same database, with SMART authorization and audit on (as in production; rate limit off like the other), ' +
+        'read with a bearer token that a backend client registered through the admin API (ES384 key) got from `/auth/token` (`client_credentials`, ' +
+        '`private_key_jwt`, scope `system/Patient.rs`, renewed before a run when it would expire during it). Every read verifies the token ' +
+        '(signature, claims, revocation lookup in PostgreSQL) and queues an AuditEvent, written in batches to the same database.',
     );
   }
   out.push(
@@ -195,7 +207,7 @@ export function renderMarkdown(input: ReportInput): string {
   out.push('|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|');
   for (const r of runs) {
     const res = r.result;
-    const server = res.cpu.pids[r.scenario === 'ceiling' ? 'ceiling' : 'server'];
+    const server = res.cpu.pids[r.scenario === 'ceiling' ? 'ceiling' : r.scenario === 'read-auth' ? 'authServer' : 'server'];
     out.push(
       `| ${SCENARIO_LABEL[r.scenario]} | ${res.connections} | ${rate(res.rps)} | ${ms(res.p50)} | ${ms(res.p99)} | ${int(res.completed)} | ${errorCell(res)} | ` +
         `${pct(server)} | ${pct(res.cpu.postgres)} | ${pct(res.cpu.loadGenerator)} | ${pct(res.cpu.other)}${noisy(res) ? ' ⚠' : ''} | ${pct(res.cpu.machineBusy)} |`,
@@ -212,6 +224,33 @@ export function renderMarkdown(input: ReportInput): string {
     );
   }
   out.push('');
+
+  const authRows = authComparison(runs, options.connections);
+  if (authRows.length > 0) {
+    out.push('## Read with auth + audit vs without', '');
+    out.push(
+      'Same reads, same database, measured interleaved: the FHIR server with authorization and audit off (`read`) and a second one with both on (`read-auth`). ' +
+        'Ratio = read-auth RPS / read RPS; server CPU per request shows what the token check and the audit trail cost the server.',
+      '',
+    );
+    out.push('| Connections | Read RPS | Read + auth + audit RPS | Ratio | Read p50 / p99 ms | Auth + audit p50 / p99 ms | Server CPU ms/request (read / auth + audit) |');
+    out.push('|---:|---:|---:|---:|---:|---:|---:|');
+    for (const { connections, read, auth } of authRows) {
+      out.push(
+        `| ${connections} | ${rate(read.rps)} | ${rate(auth.rps)} | ${(auth.rps / read.rps).toFixed(2)}${failures(read) + failures(auth) > 0 ? ' (errors)' : ''} | ` +
+          `${ms(read.p50)} / ${ms(read.p99)} | ${ms(auth.p50)} / ${ms(auth.p99)} | ${cpuPerRequest(read, 'server')} / ${cpuPerRequest(auth, 'authServer')} |`,
+      );
+    }
+    out.push('');
+    if (input.audit) {
+      const ok = input.audit.events >= input.audit.responses;
+      out.push(
+        `${ok ? '' : '⚠ '}AuditEvents stored during the read-auth runs (warm-up included): ${int(input.audit.events)} for ${int(input.audit.responses)} responses counted ` +
+          `(autocannon does not count the responses still in flight when a run ends${ok ? '' : '; **some reads were not audited, or the queue had not caught up 15 s after the last run**'}).`,
+        '',
+      );
+    }
+  }
 
   out.push('## Transaction ingest', '');
   out.push('| Connections | Bundles/s | Resources/s | p50 ms | p99 ms |', '|---:|---:|---:|---:|---:|');
@@ -233,6 +272,22 @@ export function renderMarkdown(input: ReportInput): string {
   return out.join('\n');
 }
 
+/** read and read-auth at the same concurrency, where both ran. */
+function authComparison(runs: ScenarioRun[], connections: number[]): { connections: number; read: LoadResult; auth: LoadResult }[] {
+  const find = (s: ScenarioName, c: number) => runs.find((r) => r.scenario === s && r.result.connections === c)?.result;
+  return connections.flatMap((c) => {
+    const read = find('read', c);
+    const auth = find('read-auth', c);
+    return read && auth ? [{ connections: c, read, auth }] : [];
+  });
+}
+
+/** CPU the named server process used per response, ms. */
+function cpuPerRequest(r: LoadResult, pid: string): string {
+  const share = r.cpu.pids[pid];
+  return share === undefined || r.rps === 0 ? 'n/a' : (share / 100 / r.rps * 1000).toFixed(2);
+}
+
 /** The short version for stdout. */
 export function renderSummary(input: ReportInput): string {
   const goals = evaluateGoals(input.runs, input.options.connections);
@@ -252,6 +307,10 @@ export function renderSummary(input: ReportInput): string {
   for (const g of goals.ingest) {
     lines.push(`transaction ingest at ${g.connections} connections: ${int(g.resourcesPerSecond)} resources/s (goal ≥ ${int(INGEST_GOAL)}: ${g.status}${g.note ? `, ${g.note}` : ''})`);
   }
+  for (const { connections, read, auth } of authComparison(input.runs, input.options.connections)) {
+    lines.push(`read with auth + audit / without at ${connections} connections: ${(auth.rps / read.rps).toFixed(2)} (${rate(auth.rps)} / ${rate(read.rps)} req/s)`);
+  }
+  if (input.audit) lines.push(`AuditEvents stored: ${input.audit.events} for ${input.audit.responses} read-auth responses`);
   lines.push(`goals: read/ceiling ${goals.readStatus}; transaction ingest ${goals.ingestStatus}`);
   return lines.join('\n');
 }

@@ -5,15 +5,16 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchDatabase, createBenchDatabase } from './bench-database.ts';
+import { BackendTokens, benchAdminToken } from './backend-token.ts';
+import { type BenchDatabase, createBenchDatabase, withClient } from './bench-database.ts';
 import { type Child, startChild } from './children.ts';
 import { waitForQuiet } from './cpu.ts';
 import { patientBundle, transactionBundle } from './fixtures.ts';
 import { type LoadResult, failures, mergeResults, runLoad } from './load.ts';
 import { machineInfo } from './machine.ts';
-import { type BenchOptions, type ScenarioName, optionsFromEnv } from './options.ts';
+import { type BenchOptions, READ_GROUP, type ScenarioName, optionsFromEnv } from './options.ts';
 import { type ReportInput, renderMarkdown, renderSummary } from './report.ts';
-import { scenario } from './scenarios.ts';
+import { type Scenario, scenario } from './scenarios.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -67,7 +68,7 @@ function abort(reason: string, code: number): void {
 
 function benchCommand(): string {
   const env = Object.entries(process.env)
-    .filter(([k]) => k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_DATABASE') && k !== 'BENCH_SERVER_PORT')
+    .filter(([k]) => (k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_')) || k === 'BENCH_SERVER_NODE_ARGS')
     .map(([k, v]) => `${k}=${shellQuote(k === 'BENCH_DATABASE_URL' ? redact(v ?? '') : (v ?? ''))}`);
   const cmd = process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'npx tsx bench/run.ts';
   return [...env, cmd].join(' ');
@@ -146,6 +147,45 @@ async function sanityCheck(server: Child, ceiling: Child, ids: string[], bundleP
   if (!/^Patient\/[A-Za-z0-9.-]+$/.test(obs.subject?.reference ?? '')) throw new Error(`sanity: Observation.subject not resolved: ${JSON.stringify(obs.subject)}`);
 }
 
+/** The scope the read-auth client asks for: reading Patients, as a backend service would. */
+const READ_AUTH_SCOPE = 'system/Patient.rs';
+
+/** AuditEvents stored so far (the audit queue writes them in batches, a little after the response). */
+async function auditEventCount(databaseUrl: string): Promise<number> {
+  return withClient(databaseUrl, async (c) => {
+    const { rows } = await c.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent'");
+    return Number(rows[0].n);
+  });
+}
+
+/** Waits (at most `seconds`) until at least `expected` AuditEvents are stored; returns the last count. */
+async function waitForAuditEvents(databaseUrl: string, expected: number, seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  for (;;) {
+    const n = await auditEventCount(databaseUrl);
+    if (n >= expected || performance.now() > deadline) return n;
+    await sleep(250);
+  }
+}
+
+/**
+ * The authorizing server answers a token-bearing read with the same Patient as the open one,
+ * refuses a read without a token (401), and records an AuditEvent for each.
+ */
+async function sanityCheckAuth(authServer: Child, server: Child, tokens: BackendTokens, id: string, databaseUrl: string): Promise<void> {
+  const before = await auditEventCount(databaseUrl);
+  const open = await fetch(`${server.url}/fhir/Patient/${id}`, { headers: { accept: 'application/fhir+json' } }).then((r) => r.text());
+  const authed = await fetch(`${authServer.url}/fhir/Patient/${id}`, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${tokens.bearer}` } });
+  const authedText = await authed.text();
+  if (authed.status !== 200) throw new Error(`sanity: read with a token returned ${authed.status}: ${authedText.slice(0, 300)}`);
+  if (authedText !== open) throw new Error('sanity: the authorizing server returns a different body than the open one for the same Patient');
+  const anonymous = await fetch(`${authServer.url}/fhir/Patient/${id}`, { headers: { accept: 'application/fhir+json' } });
+  await anonymous.text();
+  if (anonymous.status !== 401) throw new Error(`sanity: read without a token returned ${anonymous.status}, expected 401 (is authorization on?)`);
+  const after = await waitForAuditEvents(databaseUrl, before + 2, 10);
+  if (after < before + 2) throw new Error(`sanity: ${after - before} AuditEvents recorded for 2 reads (is audit on?)`);
+}
+
 async function main(): Promise<number> {
   options = optionsFromEnv();
   const opts = options;
@@ -166,7 +206,10 @@ async function main(): Promise<number> {
     runs: [],
   };
 
-  const server = await startChild('server', 'server.ts', database.url, { nodeArgs: opts.serverNodeArgs });
+  const server = await startChild('server', 'server.ts', database.url, {
+    nodeArgs: opts.serverNodeArgs,
+    env: { BENCH_SERVER_AUTH: 'off', BENCH_SERVER_ADMIN_TOKEN: '' },
+  });
   children.push(server);
   log(`FHIR server pid ${server.pid} at ${server.url}`);
   // After the FHIR server: its migrations create the tables the ceiling reads.
@@ -174,14 +217,32 @@ async function main(): Promise<number> {
   children.push(ceiling);
   log(`ceiling server pid ${ceiling.pid} at ${ceiling.url}`);
 
+  let authServer: Child | undefined;
+  let tokens: BackendTokens | undefined;
+  if (opts.scenarios.includes('read-auth')) {
+    // The same server, with SMART authorization and audit on, on the same database.
+    const adminToken = benchAdminToken();
+    authServer = await startChild('auth-server', 'server.ts', database.url, {
+      nodeArgs: opts.serverNodeArgs,
+      env: { BENCH_SERVER_AUTH: 'on', BENCH_SERVER_ADMIN_TOKEN: adminToken },
+    });
+    children.push(authServer);
+    log(`FHIR server with auth + audit pid ${authServer.pid} at ${authServer.url}`);
+    tokens = await BackendTokens.register(authServer.url, adminToken, READ_AUTH_SCOPE);
+    log(`backend client registered; token for ${tokens.scope}`);
+  }
+
   const t0 = performance.now();
   const ids = await preload(server, opts.patients);
   report.preload = { patients: ids.length, seconds: (performance.now() - t0) / 1000 };
   log(`preloaded ${ids.length} Patients in ${report.preload.seconds.toFixed(1)} s`);
   await sanityCheck(server, ceiling, ids, opts.bundlePatients);
+  if (authServer && tokens) await sanityCheckAuth(authServer, server, tokens, ids[0], database.url);
   log('sanity checks passed');
 
-  const pids = { server: server.pid, ceiling: ceiling.pid };
+  const pids: Record<string, number> = { server: server.pid, ceiling: ceiling.pid, ...(authServer ? { authServer: authServer.pid } : {}) };
+  const auditBaseline = authServer ? await auditEventCount(database.url) : 0;
+  let authResponses = 0;
   const initial = await waitForQuiet(0);
   report.idleBefore = initial.busy;
   if (!initial.quiet) log(`the machine is ${Math.round(initial.busy ?? 0)} % busy before the benchmark`);
@@ -200,18 +261,29 @@ async function main(): Promise<number> {
     log(`  ${name}: ${result.rps.toFixed(1)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${failures(result)}`);
   };
 
-  // Read and ceiling, when both run, are measured together: alternating slices of about 2 s
-  // (read, ceiling, ceiling, read, ...), so a disturbance or a drift hits both alike.
-  const paired = opts.scenarios.includes('read') && opts.scenarios.includes('ceiling');
+  const urlOf = (leg: ScenarioName) => (leg === 'ceiling' ? ceiling.url : leg === 'read-auth' ? authServer!.url : server.url);
+  /** One autocannon run; read-auth gets a token valid for the whole run first, and its responses are counted for the audit check. */
+  const load = async (s: Scenario, connections: number, duration: number): Promise<LoadResult> => {
+    if (s.name === 'read-auth') await tokens!.ensure(duration + 30);
+    const result = await runLoad({ url: urlOf(s.name), connections, duration, requests: s.requests(), timeout: s.timeout, pids });
+    if (s.name === 'read-auth') authResponses += result.completed;
+    return result;
+  };
+
+  // Read, ceiling and read-auth, when more than one of them run, are measured together:
+  // alternating slices of about 2 s (read, ceiling, read-auth, read-auth, ceiling, read, ...),
+  // so a disturbance or a drift hits them alike.
+  const readGroup = opts.scenarios.filter((s) => READ_GROUP.includes(s));
+  const interleaved = readGroup.length > 1;
   for (const name of opts.scenarios) {
-    if (paired && name === 'ceiling') continue;
-    const legs: ScenarioName[] = paired && name === 'read' ? ['read', 'ceiling'] : [name];
-    const setups = legs.map((leg) => ({ leg, s: scenario(leg, ids, opts.bundlePatients), url: leg === 'ceiling' ? ceiling.url : server.url }));
+    if (interleaved && READ_GROUP.includes(name) && name !== readGroup[0]) continue;
+    const legs: ScenarioName[] = interleaved && name === readGroup[0] ? readGroup : [name];
+    const setups = legs.map((leg) => ({ leg, s: scenario(leg, ids, opts.bundlePatients, () => tokens?.bearer ?? '') }));
     const conns = name === 'transaction' ? opts.txConnections : opts.connections;
     if (opts.warmup > 0) {
-      for (const { leg, s, url } of setups) {
+      for (const { leg, s } of setups) {
         log(`${leg}: warm-up ${opts.warmup} s at ${conns[0]} connections`);
-        const w = await runLoad({ url, connections: conns[0], duration: opts.warmup, requests: s.requests(), timeout: s.timeout, pids });
+        const w = await load(s, conns[0], opts.warmup);
         if (failures(w) > 0) log(`warning: ${failures(w)} errors during the ${leg} warm-up${w.errorSample ? `: ${w.errorSample.status} ${w.errorSample.body.slice(0, 200)}` : ''}`);
       }
     }
@@ -219,9 +291,9 @@ async function main(): Promise<number> {
       await sleep(500);
       await quietBeforeRun();
       if (setups.length === 1) {
-        const { s, url } = setups[0];
+        const { s } = setups[0];
         log(`${name}: ${opts.duration} s at ${connections} connections`);
-        record(name, s.resourcesPerRequest, await runLoad({ url, connections, duration: opts.duration, requests: s.requests(), timeout: s.timeout, pids }));
+        record(name, s.resourcesPerRequest, await load(s, connections, opts.duration));
         check(name);
         continue;
       }
@@ -230,13 +302,21 @@ async function main(): Promise<number> {
       const parts = new Map<ScenarioName, LoadResult[]>(legs.map((l) => [l, []]));
       for (let k = 0; k < slices; k++) {
         const order = k % 2 === 0 ? setups : [...setups].reverse();
-        for (const { leg, s, url } of order) {
-          parts.get(leg)!.push(await runLoad({ url, connections, duration: opts.duration / slices, requests: s.requests(), timeout: s.timeout, pids }));
+        for (const { leg, s } of order) {
+          parts.get(leg)!.push(await load(s, connections, opts.duration / slices));
           check(leg);
         }
       }
       for (const { leg, s } of setups) record(leg, s.resourcesPerRequest, mergeResults(parts.get(leg)!));
     }
+  }
+  if (authServer) {
+    // Every audited request must have its AuditEvent (autocannon does not count the responses
+    // still in flight when a run ends, so there may be a few more events than counted responses).
+    const stored = (await waitForAuditEvents(database.url, auditBaseline + authResponses, 15)) - auditBaseline;
+    report.audit = { responses: authResponses, events: stored };
+    log(`audit: ${stored} AuditEvents stored for ${authResponses} read-auth responses`);
+    if (stored < authResponses) log('warning: fewer AuditEvents than read-auth responses');
   }
   writeReport();
   return report.runs.some((r) => failures(r.result) > 0) ? 1 : 0;

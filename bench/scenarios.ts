@@ -17,8 +17,9 @@ export interface Scenario {
  * The load of each scenario. Read, ceiling and update share one counter across all connections,
  * so consecutive requests go to consecutive ids (updates never race on one id while fewer
  * requests are in flight than there are ids); create and transaction bodies are pre-built.
+ * read-auth sends `bearer()` (read when each run's requests are built) as its access token.
  */
-export function scenario(name: ScenarioName, ids: string[], bundlePatients: number): Scenario {
+export function scenario(name: ScenarioName, ids: string[], bundlePatients: number, bearer?: () => string): Scenario {
   const cycling = (build: (i: number) => autocannon.Request): autocannon.Request[] => {
     let i = 0;
     return [{ ...build(0), setupRequest: (req) => ({ ...req, ...build(i++) }) }];
@@ -31,6 +32,18 @@ export function scenario(name: ScenarioName, ids: string[], bundlePatients: numb
         timeout: 10,
         requests: () => cycling((i) => ({ method: 'GET', path: `/fhir/Patient/${ids[i % ids.length]}`, headers: { accept: FHIR_JSON } })),
       };
+    case 'read-auth': {
+      if (!bearer) throw new Error('the read-auth scenario needs an access token');
+      return {
+        name,
+        resourcesPerRequest: 1,
+        timeout: 10,
+        requests: () => {
+          const headers = { accept: FHIR_JSON, authorization: `Bearer ${bearer()}` };
+          return cycling((i) => ({ method: 'GET', path: `/fhir/Patient/${ids[i % ids.length]}`, headers }));
+        },
+      };
+    }
     case 'ceiling':
       return {
         name,
