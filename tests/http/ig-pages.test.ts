@@ -108,6 +108,24 @@ describe('the guide’s example bodies', () => {
     expect(problems).toEqual([]);
   });
 
+  it('conform to the profiles they claim in meta.profile (as the server enforces on create)', async () => {
+    const { loadConformance } = await import('../../src/conformance/conformance.ts');
+    const { profileValidatorFor } = await import('../../src/fhir/validation/profiles.ts');
+    const validator = profileValidatorFor(loadConformance());
+    const problems: string[] = [];
+    for (const { page, body } of bodies) {
+      if (Array.isArray(body)) continue;
+      const resources = [body as { resourceType: string; entry?: { resource?: unknown }[] }];
+      if (resources[0].resourceType === 'Bundle') for (const e of resources[0].entry ?? []) if (e.resource) resources.push(e.resource as never);
+      for (const r of resources) {
+        for (const i of validator.validateClaimed(r as unknown as Record<string, unknown>)) {
+          if (i.severity === 'error' || i.severity === 'fatal') problems.push(`${page} ${r.resourceType}: ${i.diagnostics ?? i.details?.text} at ${i.expression?.join(',')}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   describe('run against the server', () => {
     const { fhir } = useFhirServer();
 
