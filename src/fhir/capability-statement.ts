@@ -6,6 +6,7 @@ import { SUPPORTED_SEARCH_TYPES } from './search/parse-search.ts';
 import { isSupportedComposite } from './search/composite.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
 import { capabilitySecurity } from '../auth/capability-security.ts';
+import type { Conformance } from '../conformance/conformance.ts';
 
 /** The interactions src/fhir/dispatch.ts implements for every resource type. */
 const TYPE_INTERACTIONS: NonNullable<CapabilityStatementRestResource['interaction']> = [
@@ -17,7 +18,19 @@ const TYPE_INTERACTIONS: NonNullable<CapabilityStatementRestResource['interactio
  * the R4 resource types, the interactions the dispatcher routes, and the search parameters the
  * search parser accepts — never written by hand.
  */
-export function capabilityStatement(config: ServerConfig, registry: SearchParameterRegistry, version: string, operations: OperationRegistry): CapabilityStatement {
+export function capabilityStatement(
+  config: ServerConfig,
+  registry: SearchParameterRegistry,
+  version: string,
+  operations: OperationRegistry,
+  conformance: Conformance,
+): CapabilityStatement {
+  // Our profiles of each type (profiles/): the server validates resources claiming them on write.
+  const supported = new Map<string, string[]>();
+  for (const sd of conformance.structureDefinitions()) {
+    if (sd.kind !== 'resource' || sd.derivation !== 'constraint' || !sd.url) continue;
+    supported.set(sd.type, [...(supported.get(sd.type) ?? []), sd.url]);
+  }
   const operationsAt = (level: 'system' | 'type', type?: string) =>
     operations
       .all()
@@ -42,6 +55,7 @@ export function capabilityStatement(config: ServerConfig, registry: SearchParame
         resource: R4_RESOURCE_TYPES.map((type) => ({
           type: type as CapabilityStatementRestResource['type'],
           profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+          ...(supported.has(type) ? { supportedProfile: supported.get(type) } : {}),
           interaction: TYPE_INTERACTIONS,
           versioning: 'versioned-update',
           readHistory: true,

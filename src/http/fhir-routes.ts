@@ -39,7 +39,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
   app.get(`${prefix}/metadata`, async (request, reply) => {
     const mediaType = negotiate(request);
     const ctx = options.context(request);
-    metadata ??= JSON.stringify(capabilityStatement(ctx.config, ctx.searchParameters, options.version, ctx.operations));
+    metadata ??= JSON.stringify(capabilityStatement(ctx.config, ctx.searchParameters, options.version, ctx.operations, ctx.conformance));
     return send(reply, request, mediaType, { status: 200, body: metadata });
   });
 

@@ -40,6 +40,16 @@ describe('GET /metadata (http.html#capabilities)', () => {
     expect(res.body.format).toContain('application/fhir+json');
   });
 
+  it('lists our profiles as supportedProfile of their types (profiles/)', async () => {
+    const res = await fhir.get('/metadata');
+    const of = (type: string) => res.body.rest[0].resource.find((r: { type: string }) => r.type === type).supportedProfile;
+    const B = 'https://ecm-fhir.example.org/fhir/StructureDefinition';
+    expect(of('Patient')).toEqual([`${B}/ecm-member`]);
+    expect(of('Task')).toEqual([`${B}/ecm-referral-task`]);
+    expect([...of('ServiceRequest')].sort()).toEqual([`${B}/ecm-authorization`, `${B}/ecm-referral`]);
+    expect(of('Observation')).toBeUndefined();
+  });
+
   it('is refused in XML (406)', async () => {
     expect((await fhir.get('/metadata?_format=xml')).status).toBe(406);
   });
