@@ -1,3 +1,4 @@
+import type { Bundle } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { auditEventFor, classifyInteraction } from '../auth/audit/audit-event.ts';
 import { AuditQueue } from '../auth/audit/audit-queue.ts';
@@ -7,6 +8,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The AuditEvent queue (absent with AUDIT=off); tests flush it to read what was recorded. */
     auditQueue?: AuditQueue;
+  }
+  interface FastifyRequest {
+    /** Per-entry statuses of a batch/transaction response, kept for its per-entry AuditEvents. */
+    bundleEntryStatuses?: (string | undefined)[];
   }
 }
 
@@ -35,7 +40,35 @@ export function registerAudit(app: FastifyInstance): void {
     }
     const interaction = classifyInteraction(request.method, segments);
     if (!interaction) return;
-    queue.push(auditEventFor({ interaction, status: reply.statusCode, access: request.accessContext, address: request.ip, query, recorded: new Date() }));
+    const recorded = new Date();
+    const event = { access: request.accessContext, address: request.ip, recorded };
+    queue.push(auditEventFor({ ...event, interaction, status: reply.statusCode, query }));
+    // A batch or transaction: one more event per entry, with that entry's own interaction and outcome.
+    const statuses = request.bundleEntryStatuses;
+    const entries = (request.body as Bundle | undefined)?.entry;
+    if (interaction.subtype !== 'batch' || !statuses || !Array.isArray(entries)) return;
+    entries.forEach((entry, i) => {
+      const url = typeof entry?.request?.url === 'string' ? entry.request.url : '';
+      const [entryPath, entryQuery] = url.split('?');
+      const entryInteraction = classifyInteraction(String(entry?.request?.method ?? ''), entryPath.split('/').filter((s) => s.length > 0));
+      const status = Number.parseInt(statuses[i] ?? '', 10);
+      if (entryInteraction && Number.isFinite(status)) queue.push(auditEventFor({ ...event, interaction: entryInteraction, status, query: entryQuery }));
+    });
+  });
+  // The entries' statuses are only in the response body: read them on the way out.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'POST' || typeof payload !== 'string' || !payload.includes('-response"')) return payload;
+    const [path] = request.url.split('?');
+    if (path.replace(/\/+$/, '') !== basePath) return payload;
+    try {
+      const body = JSON.parse(payload) as Bundle;
+      if (body.resourceType === 'Bundle' && (body.type === 'batch-response' || body.type === 'transaction-response')) {
+        request.bundleEntryStatuses = (body.entry ?? []).map((e) => e.response?.status);
+      }
+    } catch {
+      // not JSON: nothing to record per entry
+    }
+    return payload;
   });
   // preClose runs before the onClose hooks, one of which closes the database.
   app.addHook('preClose', async () => queue.close());

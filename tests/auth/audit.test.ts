@@ -77,6 +77,20 @@ describe('AuditEvent for FHIR interactions', () => {
     expect(forbidden?.agent?.[0].who?.reference).toBe('Practitioner/demo-practitioner-1');
   });
 
+  it('records every entry of a batch with its own interaction and outcome, besides the batch itself', async () => {
+    const batch = await fhirRequest(app, 'POST', '', patientToken, {
+      resourceType: 'Bundle', type: 'batch',
+      entry: [{ request: { method: 'GET', url: 'Patient/aud-pat' } }, { request: { method: 'GET', url: 'Patient/aud-other' } }],
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3))).toEqual(['200', '403']);
+    const own = (await auditEvents('entity=Patient/aud-pat&subtype=read')).filter((e) => e.outcome === '0');
+    expect(own.length).toBeGreaterThan(0);
+    const refused = (await auditEvents('entity=Patient/aud-other&subtype=read')).find((e) => e.outcome === '4' && e.outcomeDesc === 'HTTP 403');
+    expect(refused).toMatchObject({ action: 'R', outcome: '4' });
+    expect((await auditEvents('subtype=batch')).length).toBeGreaterThan(0);
+  });
+
   it('names the patient in context of a patient-scoped token, and does not audit reading the audit log', async () => {
     expect((await fhirRequest(app, 'GET', '/Observation?code=1234-5', patientToken)).status).toBe(200);
     const events = await auditEvents('entity=Patient/aud-pat&subtype=search-type');
