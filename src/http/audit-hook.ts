@@ -1,6 +1,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
-import { auditEventFor, classifyInteraction } from '../auth/audit/audit-event.ts';
+import { decodeJwt } from 'jose';
+import { auditEventFor, classifyInteraction, tokenFailureEventFor } from '../auth/audit/audit-event.ts';
 import { AuditQueue } from '../auth/audit/audit-queue.ts';
 import { isProtectedPath } from './auth-hook.ts';
 
@@ -12,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Per-entry statuses of a batch/transaction response, kept for its per-entry AuditEvents. */
     bundleEntryStatuses?: (string | undefined)[];
+    /** The OAuth error code of a refused token request, for its AuditEvent. */
+    tokenError?: string;
   }
 }
 
@@ -70,6 +73,47 @@ export function registerAudit(app: FastifyInstance): void {
     }
     return payload;
   });
+  registerTokenFailureAudit(app, queue);
   // preClose runs before the onClose hooks, one of which closes the database.
   app.addHook('preClose', async () => queue.close());
+}
+
+const TOKEN_PATH = '/auth/token';
+
+/** A refused token request (bad PKCE verifier, replayed assertion, unknown client...) is audited too. */
+function registerTokenFailureAudit(app: FastifyInstance, queue: AuditQueue): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && request.url.split('?')[0] === TOKEN_PATH && typeof payload === 'string') {
+      try {
+        request.tokenError = String((JSON.parse(payload) as { error?: unknown }).error ?? 'error');
+      } catch {
+        request.tokenError = 'error';
+      }
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.tokenError === undefined) return;
+    queue.push(tokenFailureEventFor({ clientId: claimedClientId(request.body, request.headers.authorization), error: request.tokenError, status: reply.statusCode, address: request.ip, recorded: new Date() }));
+  });
+}
+
+/** The client id a token request claims (form, HTTP Basic, or the assertion's unverified `iss`); never a secret. */
+function claimedClientId(body: unknown, authorization: string | undefined): string | undefined {
+  const form = body && typeof body === 'object' && !(body instanceof Error) ? (body as Record<string, unknown>) : {};
+  if (typeof form.client_id === 'string' && form.client_id) return form.client_id.slice(0, 200);
+  const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    return decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')).slice(0, 200) : undefined;
+  }
+  if (typeof form.client_assertion === 'string') {
+    try {
+      const iss = decodeJwt(form.client_assertion).iss;
+      return typeof iss === 'string' ? iss.slice(0, 200) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }

@@ -91,6 +91,18 @@ describe('AuditEvent for FHIR interactions', () => {
     expect((await auditEvents('subtype=batch')).length).toBeGreaterThan(0);
   });
 
+  it('records a refused token request (PKCE verifier mismatch) as a failed DICOM login, without the verifier', async () => {
+    const a = await authorizeCode(app, { scope: 'launch/patient patient/*.rs', pick: 'aud-pat' });
+    const wrongVerifier = 'x'.repeat(50);
+    const refused = await exchangeCode(app, { ...a, verifier: wrongVerifier });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_grant');
+    const events = await auditEvents('type=http://dicom.nema.org/resources/ontology/DCM|110114');
+    const login = events.find((e) => e.outcomeDesc === 'HTTP 400 invalid_grant');
+    expect(login).toMatchObject({ action: 'E', outcome: '4', subtype: [{ code: '110122' }], agent: [{ who: { identifier: { value: 'demo-app' } }, requestor: true }] });
+    expect(JSON.stringify(events)).not.toContain(wrongVerifier);
+  });
+
   it('names the patient in context of a patient-scoped token, and does not audit reading the audit log', async () => {
     expect((await fhirRequest(app, 'GET', '/Observation?code=1234-5', patientToken)).status).toBe(200);
     const events = await auditEvents('entity=Patient/aud-pat&subtype=search-type');

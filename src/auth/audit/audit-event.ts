@@ -126,3 +126,32 @@ export function auditEventFor(input: AuditInput): AuditEvent & { id: string } {
     ...(entities.length > 0 ? { entity: entities } : {}),
   };
 }
+
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+
+/**
+ * The AuditEvent of a refused token request (DICOM "User Authentication" / "Login", outcome 4):
+ * a wrong PKCE verifier, a replayed or badly signed client assertion, an unknown client... It
+ * names the client id the caller claimed and the OAuth error code, never a credential.
+ */
+export function tokenFailureEventFor(input: { clientId?: string; error: string; status: number; address?: string; recorded: Date }): AuditEvent & { id: string } {
+  const network = input.address ? { address: input.address, type: '2' as const } : undefined;
+  return {
+    resourceType: 'AuditEvent',
+    id: randomUUID(),
+    type: { system: DCM, code: '110114', display: 'User Authentication' },
+    subtype: [{ system: DCM, code: '110122', display: 'Login' }],
+    action: 'E',
+    recorded: input.recorded.toISOString(),
+    outcome: outcomeFor(input.status),
+    outcomeDesc: `HTTP ${input.status} ${input.error}`,
+    agent: [
+      {
+        who: input.clientId ? { identifier: { system: CLIENT_ID_SYSTEM, value: input.clientId } } : { display: 'unknown client' },
+        requestor: true,
+        ...(network ? { network } : {}),
+      },
+    ],
+    source: { observer: { display: 'ECM FHIR server' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+  };
+}
