@@ -1,3 +1,4 @@
+import { ecmEligibilityOperation } from '../../ecm/eligibility/ecm-eligibility-operation.ts';
 import { expandOperation } from './expand.ts';
 import { lookupOperation } from './lookup.ts';
 import type { Operation } from './operation.ts';
@@ -13,5 +14,6 @@ export function allOperations(): Operation[] {
     validateCodeOperation,
     lookupOperation,
     reindexOperation,
+    ecmEligibilityOperation,
   ];
 }

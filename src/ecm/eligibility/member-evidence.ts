@@ -1,0 +1,60 @@
+import type { Communication, Condition, Coverage, Encounter, EpisodeOfCare, Flag, Observation, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import { patientCompartmentParams } from '../../auth/patient-compartment.ts';
+import type { FhirContext } from '../../fhir/request.ts';
+
+/** Everything the eligibility rules read about one member, loaded in one compartment search. */
+export interface MemberEvidence {
+  patient: Patient & { id: string };
+  coverages: Coverage[];
+  encounters: Encounter[];
+  conditions: Condition[];
+  observations: Observation[];
+  episodes: EpisodeOfCare[];
+  communications: Communication[];
+  serviceRequests: ServiceRequest[];
+  flags: Flag[];
+}
+
+export const EVIDENCE_TYPES = ['Coverage', 'Encounter', 'Condition', 'Observation', 'EpisodeOfCare', 'Communication', 'ServiceRequest', 'Flag'] as const;
+
+const PAGE = 1000;
+
+/**
+ * The member's evidence: one system search over the Patient compartment for every evidence type
+ * (paged by keyset cursor), with the request's access context, so a caller sees no more than
+ * its token reaches.
+ */
+export async function loadMemberEvidence(ctx: FhirContext, patient: Patient & { id: string }): Promise<MemberEvidence> {
+  const types = [...EVIDENCE_TYPES];
+  const params = [...new Set(types.flatMap((t) => patientCompartmentParams(t) ?? []))];
+  const evidence: MemberEvidence = { patient, coverages: [], encounters: [], conditions: [], observations: [], episodes: [], communications: [], serviceRequests: [], flags: [] };
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.repo.search(ctx.access, {
+      resourceType: 'Resource',
+      types,
+      criteria: [{ kind: 'compartment', params, targetType: 'Patient', targetId: patient.id }],
+      count: PAGE,
+      offset: 0,
+      cursor,
+      total: false,
+    });
+    for (const stored of page.resources) if (stored.json) add(evidence, JSON.parse(stored.json) as Resource);
+    cursor = page.more ? page.next : undefined;
+  } while (cursor);
+  return evidence;
+}
+
+function add(e: MemberEvidence, r: Resource): void {
+  switch (r.resourceType) {
+    case 'Coverage': e.coverages.push(r); break;
+    case 'Encounter': e.encounters.push(r); break;
+    case 'Condition': e.conditions.push(r); break;
+    case 'Observation': e.observations.push(r); break;
+    case 'EpisodeOfCare': e.episodes.push(r); break;
+    case 'Communication': e.communications.push(r); break;
+    case 'ServiceRequest': e.serviceRequests.push(r); break;
+    case 'Flag': e.flags.push(r); break;
+    default: break;
+  }
+}
