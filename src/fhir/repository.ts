@@ -63,8 +63,13 @@ export interface SearchQuery {
   /** Keyset position from a previous page (SearchResult.next / previous). */
   cursor?: string;
   sort?: SortKey[];
-  /** Count the matches (Bundle.total); false for `_total=none`. */
+  /**
+   * Count the matches (Bundle.total); false for `_total=none`. Counting stops after
+   * TOTAL_COUNT_LIMIT matches (the total is then left out, as search.html allows) unless
+   * `exactTotal` (`_total=accurate`, `_summary=count`) asks for the full count.
+   */
   total?: boolean;
+  exactTotal?: boolean;
   include?: IncludeSpec[];
 }
 

@@ -69,6 +69,7 @@ async function search(ctx: FhirContext, req: FhirRequest, scope: SearchScope): P
     cursor: parsed.cursor,
     sort: parsed.sort,
     total: parsed.total || parsed.summaryCount,
+    exactTotal: parsed.exactTotal || parsed.summaryCount,
     include: parsed.include,
   });
   const url = (position?: { offset?: number; cursor?: string }) => {

@@ -26,6 +26,8 @@ export interface ParsedSearch {
   include: IncludeSpec[];
   /** `_total=none` turns the count off; `_summary=count` asks for the count alone. */
   total: boolean;
+  /** `_total=accurate`: count every match (otherwise the total is left out beyond a limit). */
+  exactTotal: boolean;
   summaryCount: boolean;
   /** Opaque keyset position from a previous page's link (`_cursor`). */
   cursor?: string;
@@ -65,6 +67,7 @@ export function parseSearch(
     sort: [],
     include: [],
     total: true,
+    exactTotal: false,
     summaryCount: false,
   };
   const ignore = (name: string, why: string) => {
@@ -92,6 +95,7 @@ export function parseSearch(
     } else if (name === '_total') {
       if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`Invalid _total "${value}": none, estimate or accurate`, [name]);
       result.total = value !== 'none';
+      result.exactTotal = value === 'accurate';
       result.used.push([name, value]);
     } else if (name === '_summary' && value === 'count') {
       result.summaryCount = true;

@@ -8,6 +8,9 @@ import { sortColumns } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
 import { type CurrentRow, toStored } from './stored-row.ts';
 
+/** Matches counted for Bundle.total before it is left out (without `_total=accurate`). */
+export const TOTAL_COUNT_LIMIT = 1000;
+
 interface PageRow extends CurrentRow {
   [key: `k${number}`]: string | null;
 }
@@ -32,10 +35,18 @@ export async function searchResources(
   if (access) where.push(access);
   for (const c of query.criteria) where.push(criterionSql(c, owner, p, visible));
 
-  const total = query.total === false
-    ? undefined
-    : Number((await q.query<{ total: string | number }>(`SELECT count(*) AS total FROM resource r WHERE ${where.join(' AND ')}`, p.values)).rows[0]?.total ?? 0);
-  if (query.count === 0) return { total, resources: [], more: (total ?? 0) > query.offset };
+  let total: number | undefined;
+  if (query.total !== false) {
+    // Counting a large match set costs more than the page: beyond the limit the total is left out
+    // (search.html: Bundle.total is optional) unless the client asked for it (`_total=accurate`).
+    const limited = !query.exactTotal;
+    const matches = limited
+      ? `SELECT count(*) AS total FROM (SELECT 1 FROM resource r WHERE ${where.join(' AND ')} LIMIT ${TOTAL_COUNT_LIMIT + 1}) m`
+      : `SELECT count(*) AS total FROM resource r WHERE ${where.join(' AND ')}`;
+    const counted = Number((await q.query<{ total: string | number }>(matches, p.values)).rows[0]?.total ?? 0);
+    total = limited && counted > TOTAL_COUNT_LIMIT ? undefined : counted;
+  }
+  if (query.count === 0) return { total, resources: [], more: total === undefined ? query.total !== false : total > query.offset };
 
   const columns = sortColumns(query.sort ?? [], p);
   const cursor = query.cursor !== undefined ? decodeCursor(query.cursor, columns.length) : undefined;

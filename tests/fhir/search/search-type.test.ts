@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TOTAL_COUNT_LIMIT } from '../../../src/store/search/search-resources.ts';
 import { useFhirServer } from '../../support/fhir-client.ts';
 
 const { fhir, app } = useFhirServer();
@@ -103,6 +104,23 @@ describe('result parameters (search.html#count, #sort, #total, #summary)', () =>
     expect(none.body.total).toBeUndefined();
     expect(ids(none)).toHaveLength(2);
     expect((await fhir.get('/Patient?_total=sometimes')).status).toBe(400);
+  });
+
+  it(`counts up to ${TOTAL_COUNT_LIMIT} matches by default, and every match with _total=accurate or _summary=count`, { timeout: 60_000 }, async () => {
+    const many = TOTAL_COUNT_LIMIT + 1;
+    const tx = await fhir.post('/', {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: Array.from({ length: many }, () => ({ resource: { resourceType: 'Basic', code: { text: 'x' }, meta: { tag: [{ system: 'urn:t', code: 'many' }] } }, request: { method: 'POST', url: 'Basic' } })),
+    });
+    expect(tx.status).toBe(200);
+    const page = await fhir.get('/Basic?_tag=urn:t|many&_count=5');
+    expect(page.body.total).toBeUndefined();
+    expect(page.body.entry).toHaveLength(5);
+    expect(page.body.link.some((l: { relation: string }) => l.relation === 'next')).toBe(true);
+    expect((await fhir.get('/Basic?_tag=urn:t|many&_count=5&_total=estimate')).body.total).toBeUndefined();
+    expect((await fhir.get('/Basic?_tag=urn:t|many&_count=5&_total=accurate')).body.total).toBe(many);
+    expect((await fhir.get('/Basic?_tag=urn:t|many&_summary=count')).body.total).toBe(many);
+    expect((await fhir.get('/Basic?_tag=urn:t|many&_count=0')).body.total).toBeUndefined();
   });
 
   it('ignores unknown parameters with a warning and leaves them out of self, or 400 when strict', async () => {
