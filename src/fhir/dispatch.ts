@@ -28,6 +28,7 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
     throw methodNotAllowed(req);
   }
   if (type?.startsWith('$') && second === undefined) return operation(ctx, req, type, { level: 'system' });
+  if (type?.startsWith('$')) return operationSubPath(ctx, req, type, req.path.slice(1));
   if (!type || !isResourceType(type)) throw notFound(`Unknown resource type "${type ?? ''}"`);
   if (rest.length > 0) throw notFound(`Unknown path /${req.path.join('/')}`);
   const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -86,6 +87,16 @@ function operation(ctx: FhirContext, req: FhirRequest, segment: string, target: 
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   if (method !== 'POST' && !(method === 'GET' && !op.affectsState)) throw methodNotAllowed(req);
   return op.handle(ctx, req, target);
+}
+
+/**
+ * `[base]/$name/...`: a system-level operation that serves URLs below its own, such as the
+ * status URL of an asynchronous request (async.html), handles them itself (`handleSubPath`).
+ */
+function operationSubPath(ctx: FhirContext, req: FhirRequest, segment: string, segments: string[]): Promise<FhirResponse> {
+  const op = ctx.operations.find(segment.slice(1), { level: 'system' });
+  if (!op?.handleSubPath) throw notFound(`Unknown path /${req.path.join('/')}`);
+  return op.handleSubPath(ctx, req, segments);
 }
 
 function methodNotAllowed(req: FhirRequest) {

@@ -1,25 +1,15 @@
-import type { CodeSystem, Flag, Patient, Reference } from '@medplum/fhirtypes';
+import type { Flag, Patient } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/outcome.ts';
 import type { Operation, OperationTarget } from '../../fhir/operations/operation.ts';
-import { operationInput } from '../../fhir/operations/parameters.ts';
 import { storedResource } from '../../fhir/operations/stored-resource.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../../fhir/request.ts';
-import { eligibilityRules } from '../rules/eligibility-rules.ts';
-import { valueSetMatcherFor } from '../rules/value-set-match.ts';
-import { settingsProfileForPayors, settingsProfileNamed, settingsProfileNames } from '../settings/settings-profile.ts';
-import { isFullDate, todayInLosAngeles } from './dates.ts';
-import { eligibilityParameters, POF_SYSTEM } from './eligibility-parameters.ts';
-import { coverageOn, evaluateEligibility } from './evaluate-eligibility.ts';
+import { eligibilityInput } from './eligibility-input.ts';
+import { eligibilityParameters } from './eligibility-parameters.ts';
+import { decideMember } from './member-decision.ts';
 import { loadMemberEvidence } from './member-evidence.ts';
 import { pofRecordWrites } from './persist-pof-records.ts';
 
 const DEFINITION = 'https://ecm-fhir.example.org/fhir/OperationDefinition/ecm-eligibility';
-
-function single(values: string[] | undefined, name: string): string | undefined {
-  if (!values || values.length === 0) return undefined;
-  if (values.length > 1) throw badRequest(`"${name}" may be given once`, [name]);
-  return values[0];
-}
 
 /**
  * Patient/[id]/$ecm-eligibility (identification.md): evaluates every POF, exclusion and
@@ -34,27 +24,12 @@ export const ecmEligibilityOperation: Operation = {
   affectsState: false,
   definition: DEFINITION,
   async handle(ctx: FhirContext, req: FhirRequest, target: OperationTarget): Promise<FhirResponse> {
-    const input = operationInput(req);
-    const dateValue = single(input.values.get('date'), 'date');
-    if (dateValue !== undefined && !isFullDate(dateValue)) throw badRequest(`"date" must be a full date YYYY-MM-DD, got "${dateValue}"`, ['date']);
-    const persistValue = single(input.values.get('persist'), 'persist');
-    if (persistValue !== undefined && persistValue !== 'true' && persistValue !== 'false') throw badRequest(`"persist" must be true or false, got "${persistValue}"`, ['persist']);
-    const persist = persistValue === 'true';
-    if (persist && req.method !== 'POST') throw badRequest('persist=true writes POF Conditions and Flags: use POST (operations.html#executing)', ['persist']);
-    const profileName = single(input.values.get('settingsProfile'), 'settingsProfile');
-    if (profileName !== undefined && !settingsProfileNames().includes(profileName)) {
-      throw badRequest(`Unknown settings profile "${profileName}" (known: ${settingsProfileNames().join(', ')})`, ['settingsProfile']);
-    }
-    const date = dateValue ?? todayInLosAngeles();
-
+    const { date, persist, settingsProfile } = eligibilityInput(req);
     const patient = (await storedResource(ctx, 'Patient', target.id!)) as Patient & { id: string };
     const evidence = await loadMemberEvidence(ctx, patient);
-    const { current, latest } = coverageOn(evidence.coverages, date);
-    const payors = ((current ?? latest)?.payor ?? []).map((p: Reference) => p.reference).filter((r): r is string => !!r);
-    const profile = profileName ? settingsProfileNamed(profileName, date) : settingsProfileForPayors(payors, date);
-    if (!profile) throw badRequest(`The settings profile "${profileName}" has no version in force on ${date}`, ['settingsProfile']);
-    const pofCodes = (ctx.conformance.get<CodeSystem>('CodeSystem', POF_SYSTEM)?.concept ?? []).map((c) => c.code);
-    const decision = evaluateEligibility({ evidence, date, profile, rules: eligibilityRules(), valueSets: valueSetMatcherFor(ctx.conformance), pofCodes });
+    const decided = decideMember(evidence, date, ctx.conformance, settingsProfile);
+    if (!decided) throw badRequest(`The settings profile "${settingsProfile}" has no version in force on ${date}`, ['settingsProfile']);
+    const { decision, payors } = decided;
 
     let written: string[] = [];
     if (persist) {

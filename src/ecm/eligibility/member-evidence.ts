@@ -27,7 +27,7 @@ const PAGE = 1000;
 export async function loadMemberEvidence(ctx: FhirContext, patient: Patient & { id: string }): Promise<MemberEvidence> {
   const types = [...EVIDENCE_TYPES];
   const params = [...new Set(types.flatMap((t) => patientCompartmentParams(t) ?? []))];
-  const evidence: MemberEvidence = { patient, coverages: [], encounters: [], conditions: [], observations: [], episodes: [], communications: [], serviceRequests: [], flags: [] };
+  const evidence = emptyEvidence(patient);
   let cursor: string | undefined;
   do {
     const page = await ctx.repo.search(ctx.access, {
@@ -39,13 +39,28 @@ export async function loadMemberEvidence(ctx: FhirContext, patient: Patient & { 
       cursor,
       total: false,
     });
-    for (const stored of page.resources) if (stored.json) add(evidence, JSON.parse(stored.json) as Resource);
+    for (const stored of page.resources) if (stored.json) addEvidence(evidence, JSON.parse(stored.json) as Resource);
     cursor = page.more ? page.next : undefined;
   } while (cursor);
-  return evidence;
+  return sortEvidence(evidence);
 }
 
-function add(e: MemberEvidence, r: Resource): void {
+const byId = (a: Resource, b: Resource) => ((a.id ?? '') < (b.id ?? '') ? -1 : (a.id ?? '') > (b.id ?? '') ? 1 : 0);
+
+/**
+ * Evidence in id order within each type, whatever order the database returned it in, so the
+ * determinations (their evidence lists and reason sentences) do not depend on how it was loaded.
+ */
+export function sortEvidence(e: MemberEvidence): MemberEvidence {
+  for (const list of [e.coverages, e.encounters, e.conditions, e.observations, e.episodes, e.communications, e.serviceRequests, e.flags]) list.sort(byId);
+  return e;
+}
+
+export function emptyEvidence(patient: Patient & { id: string }): MemberEvidence {
+  return { patient, coverages: [], encounters: [], conditions: [], observations: [], episodes: [], communications: [], serviceRequests: [], flags: [] };
+}
+
+export function addEvidence(e: MemberEvidence, r: Resource): void {
   switch (r.resourceType) {
     case 'Coverage': e.coverages.push(r); break;
     case 'Encounter': e.encounters.push(r); break;

@@ -27,6 +27,31 @@ export interface PlanSettings {
   unresponsiveMinAttempts: number;
   unresponsiveMinDays: number;
   unresponsiveNotBeforeAuthEnd: boolean;
+  /** ID-STRAT priority score weights and tier cut-offs (identification.md "Priority score"). */
+  priority: PriorityWeights;
+}
+
+export interface PriorityWeights {
+  /** Points per Population of Focus met. */
+  perPof: number;
+  /** Points per ED visit (Encounter.class EMER) in the utilization window, counted up to edVisitsMax. */
+  edVisit: number;
+  edVisitsMax: number;
+  /** Points per inpatient stay (class IMP, ACUTE, NONAC) in the window, counted up to inpatientStaysMax. */
+  inpatientStay: number;
+  inpatientStaysMax: number;
+  /** The utilization window: calendar months before E (DATE-UNITS). */
+  utilizationMonths: number;
+  /** Points when the latest ED visit or stay started at most recentAcuteDays before E. */
+  recentAcuteDays: number;
+  recentAcute: number;
+  /** Points when the homelessness POF is met. */
+  homelessness: number;
+  /** Points when the incarceration-transition POF is met (release within its look-back). */
+  recentRelease: number;
+  /** Tier high from this score, medium from tierMediumFrom, else low. */
+  tierHighFrom: number;
+  tierMediumFrom: number;
 }
 
 export interface SettingsProfileFile {

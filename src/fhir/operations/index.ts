@@ -1,4 +1,6 @@
 import { ecmEligibilityOperation } from '../../ecm/eligibility/ecm-eligibility-operation.ts';
+import { ecmEligibilityPopulationOperation } from '../../ecm/population/ecm-eligibility-population-operation.ts';
+import { ecmEligibilityStatusOperation } from '../../ecm/population/ecm-eligibility-status-operation.ts';
 import { expandOperation } from './expand.ts';
 import { lookupOperation } from './lookup.ts';
 import type { Operation } from './operation.ts';
@@ -15,5 +17,7 @@ export function allOperations(): Operation[] {
     lookupOperation,
     reindexOperation,
     ecmEligibilityOperation,
+    ecmEligibilityPopulationOperation,
+    ecmEligibilityStatusOperation,
   ];
 }

@@ -24,6 +24,11 @@ export interface Operation {
   /** Canonical URL of its OperationDefinition, listed in the CapabilityStatement. */
   definition: string;
   handle(ctx: FhirContext, req: FhirRequest, target: OperationTarget): Promise<FhirResponse>;
+  /**
+   * A system-level operation may also serve URLs below its own (`[base]/$name/...`), such as the
+   * status URL of an asynchronous request (async.html); `segments` are the parts after `$name`.
+   */
+  handleSubPath?(ctx: FhirContext, req: FhirRequest, segments: string[]): Promise<FhirResponse>;
 }
 
 /** The operations the server offers, looked up by name, level and resource type. */

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Flag, Group, Patient } from '@medplum/fhirtypes';
+import type { WriteOp } from '../../fhir/repository.ts';
+import type { FhirContext } from '../../fhir/request.ts';
+import type { EligibilityInput } from '../eligibility/eligibility-input.ts';
+import { decideMember, type MemberDecision } from '../eligibility/member-decision.ts';
+import type { MemberEvidence } from '../eligibility/member-evidence.ts';
+import { pofRecordWrites } from '../eligibility/persist-pof-records.ts';
+import { cinOf, eligibleCsv, eligibleGroup, eligibleNdjson, type ListEntry } from './eligible-list.ts';
+import { memberBatches, memberCount, type MemberSource } from './population-members.ts';
+import { loadPopulationEvidence } from './population-evidence.ts';
+import { byPriority, priorityOf } from './priority-score.ts';
+
+export interface PopulationOutput {
+  date: string;
+  /** Members evaluated (Patients read with at least one Coverage). */
+  evaluated: number;
+  /** Group members or Patients looked at but not evaluated: not found, not visible, or no Coverage. */
+  skipped: number;
+  entries: ListEntry[];
+  /** `Group/<id>/_history/<version>` of the list Group written. */
+  group: string;
+  groupResource: Group;
+  csv: string;
+  ndjson: string;
+  /** With persist: the POF Condition and Flag versions written. */
+  written: string[];
+}
+
+export class CancelledError extends Error {}
+
+/** The list Group's id: one per month and population, so next month's run is a new Group and a rerun a new version. */
+export function listGroupId(date: string, source: MemberSource): string {
+  const month = date.slice(0, 7);
+  if (source.kind === 'all') return `ecm-eligible-${month}`;
+  const id = `ecm-eligible-${month}-${source.group.id}`;
+  return id.length <= 64 ? id : `ecm-eligible-${month}-${createHash('sha256').update(source.group.id).digest('hex').slice(0, 32)}`;
+}
+
+/** Decisions for a batch of members from their set-loaded evidence (the per-member decision function). */
+export async function decideBatch(ctx: FhirContext, patients: (Patient & { id: string })[], input: EligibilityInput): Promise<{ evidence: MemberEvidence; decided: MemberDecision }[]> {
+  const evidenceById = await loadPopulationEvidence(ctx, patients);
+  const out: { evidence: MemberEvidence; decided: MemberDecision }[] = [];
+  for (const patient of patients) {
+    const evidence = evidenceById.get(patient.id)!;
+    const decided = decideMember(evidence, input.date, ctx.conformance, input.settingsProfile);
+    if (decided) out.push({ evidence, decided });
+  }
+  return out;
+}
+
+/**
+ * The population run (identification.md "Population run"): members in batches of 200, evidence
+ * loaded set-based, each member decided exactly as Patient/[id]/$ecm-eligibility decides it,
+ * scored (ID-STRAT), then the list Group written and the CSV / NDJSON built. Members without a
+ * Coverage are not evaluated (ELIG-BASE cannot hold). `progress` is called after every batch;
+ * an aborted `signal` stops the run between batches (nothing more is written).
+ */
+export async function runPopulation(
+  ctx: FhirContext,
+  source: MemberSource,
+  input: EligibilityInput,
+  progress: (done: number, total: number) => void,
+  signal: AbortSignal,
+): Promise<PopulationOutput> {
+  const total = await memberCount(ctx, source);
+  progress(0, total);
+  let done = 0;
+  let evaluated = 0;
+  const eligible: Omit<ListEntry, 'rank'>[] = [];
+  const written: string[] = [];
+  for await (const batch of memberBatches(ctx, source)) {
+    if (signal.aborted) throw new CancelledError('cancelled');
+    const decided = (await decideBatch(ctx, batch.patients, input)).filter((d) => d.evidence.coverages.length > 0);
+    evaluated += decided.length;
+    const ops: WriteOp[] = [];
+    for (const { evidence, decided: { decision, profile, payors } } of decided) {
+      if (input.persist) {
+        const author: Flag['author'] = payors[0] ? { reference: payors[0] } : undefined;
+        ops.push(...pofRecordWrites(evidence, decision, author));
+      }
+      if (!decision.eligible) continue;
+      eligible.push({ memberId: evidence.patient.id, cin: cinOf(evidence.patient), priority: priorityOf(decision, evidence, profile.settings.priority), decision });
+    }
+    if (ops.length > 0) {
+      const results = await ctx.repo.write(ctx.access, ops);
+      written.push(...results.map((r) => `${r.stored.resourceType}/${r.stored.id}/_history/${r.stored.versionId}`));
+    }
+    done += batch.seen;
+    progress(Math.min(done, Math.max(total, done)), Math.max(total, done));
+  }
+  if (signal.aborted) throw new CancelledError('cancelled');
+  const entries: ListEntry[] = eligible
+    .sort((a, b) => byPriority({ score: a.priority.score, memberId: a.memberId }, { score: b.priority.score, memberId: b.memberId }))
+    .map((e, i) => ({ ...e, rank: i + 1 }));
+  const group = eligibleGroup(listGroupId(input.date, source), input.date, entries);
+  const [result] = await ctx.repo.write(ctx.access, [{ kind: 'update', resource: group }]);
+  return {
+    date: input.date,
+    evaluated,
+    skipped: done - evaluated,
+    entries,
+    group: `Group/${result.stored.id}/_history/${result.stored.versionId}`,
+    groupResource: JSON.parse(result.stored.json!) as Group,
+    csv: eligibleCsv(entries),
+    ndjson: eligibleNdjson(entries),
+    written,
+  };
+}
