@@ -8,9 +8,6 @@ import { sortColumns } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
 import { type CurrentRow, toStored } from './stored-row.ts';
 
-/** Matches counted for Bundle.total before it is left out (without `_total=accurate`). */
-export const TOTAL_COUNT_LIMIT = 1000;
-
 interface PageRow extends CurrentRow {
   [key: `k${number}`]: string | null;
 }
@@ -35,16 +32,12 @@ export async function searchResources(
   if (access) where.push(access);
   for (const c of query.criteria) where.push(criterionSql(c, owner, p, visible));
 
+  // Bundle.total (search.html#total): counting every match costs more than the page on a large
+  // set, so it is counted only when asked (`_total=accurate`, `_summary=count`, `_count=0`);
+  // otherwise it is given when this page holds every match (then it is free), else left out.
   let total: number | undefined;
-  if (query.total !== false) {
-    // Counting a large match set costs more than the page: beyond the limit the total is left out
-    // (search.html: Bundle.total is optional) unless the client asked for it (`_total=accurate`).
-    const limited = !query.exactTotal;
-    const matches = limited
-      ? `SELECT count(*) AS total FROM (SELECT 1 FROM resource r WHERE ${where.join(' AND ')} LIMIT ${TOTAL_COUNT_LIMIT + 1}) m`
-      : `SELECT count(*) AS total FROM resource r WHERE ${where.join(' AND ')}`;
-    const counted = Number((await q.query<{ total: string | number }>(matches, p.values)).rows[0]?.total ?? 0);
-    total = limited && counted > TOTAL_COUNT_LIMIT ? undefined : counted;
+  if (query.total !== false && (query.exactTotal || query.count === 0)) {
+    total = Number((await q.query<{ total: string | number }>(`SELECT count(*) AS total FROM resource r WHERE ${where.join(' AND ')}`, p.values)).rows[0]?.total ?? 0);
   }
   if (query.count === 0) return { total, resources: [], more: total === undefined ? query.total !== false : total > query.offset };
 
@@ -71,6 +64,7 @@ export async function searchResources(
   const hasPrevious = backward ? overflow : cursor !== undefined || query.offset > 0;
   const resources = page.map(toStored);
   const included = query.include?.length ? await includedResources(q, resources, query.include, canRead, visible) : undefined;
+  if (total === undefined && query.total !== false && !cursor && query.offset === 0 && !overflow) total = page.length;
   return {
     total,
     more: hasNext,
