@@ -8,6 +8,14 @@ export class SqlParams {
     return `$${this.values.length}`;
   }
 
+  /** A copy to build an alternative statement from (the values so far, and fresh aliases). */
+  clone(): SqlParams {
+    const copy = new SqlParams();
+    copy.values.push(...this.values);
+    copy.aliases = this.aliases;
+    return copy;
+  }
+
   /** A fresh table alias for a nested subquery (chains, `_has`). */
   alias(prefix: string): string {
     return `${prefix}${++this.aliases}`;
