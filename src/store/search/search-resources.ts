@@ -44,7 +44,8 @@ export async function searchResources(
   }
   if (query.count === 0) return { total, resources: [], more: total === undefined ? query.total !== false : total > query.offset };
 
-  // The ordered walk is a statement of its own: its parameters start from the criteria's.
+  // The ordered walk is a statement of its own: its parameters start from the criteria's. It
+  // repeats the scope (the type as a constant) beside the criteria so their index lookups use it.
   const walkParams = p.clone();
   const columns = sortColumns(query.sort ?? [], p);
   const cursor = query.cursor !== undefined ? decodeCursor(query.cursor, columns.length) : undefined;
@@ -111,7 +112,7 @@ async function orderedWalk(
     `WITH scan AS MATERIALIZED (
        SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted FROM resource r
        WHERE ${[...scope, ...(after ? [after] : [])].join(' AND ')} ORDER BY r.resource_type, r.id LIMIT ${p.add(WALK_BUDGET)}),
-     hits AS (SELECT r.resource_type, r.id FROM scan r WHERE ${filters.join(' AND ')} ORDER BY r.resource_type, r.id LIMIT ${p.add(limit)})
+     hits AS (SELECT r.resource_type, r.id FROM scan r WHERE ${[...scope, ...filters].join(' AND ')} ORDER BY r.resource_type, r.id LIMIT ${p.add(limit)})
      SELECT s.scanned, r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
      FROM (SELECT count(*) AS scanned FROM scan) s
      LEFT JOIN (hits h JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id) ON true

@@ -135,10 +135,11 @@ describe('result parameters (search.html#count, #sort, #total, #summary)', () =>
     }));
     expect((await fhir.post('/', { resourceType: 'Bundle', type: 'transaction', entry: [...bulk, ...rare] })).status).toBe(200);
     expect(ids(await fhir.get('/Substance?_tag=urn:t|rare'))).toEqual(['zz-1', 'zz-2', 'zz-3']);
-    const seen: string[] = [];
+    const seen: (string | undefined)[] = [];
     let next: string | undefined = '/Substance?_tag=urn:t|third&_count=200';
-    while (next) {
-      const res = await fhir.get(next);
+    while (next !== undefined) {
+      const url: string = next;
+      const res = await fhir.get(url);
       seen.push(...ids(res));
       next = res.body.link.find((l: { relation: string }) => l.relation === 'next')?.url.replace('http://localhost:8080/fhir', '');
     }
