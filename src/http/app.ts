@@ -17,6 +17,7 @@ import { fhirError } from '../fhir/outcome.ts';
 import { FHIR_JSON } from './content-negotiation.ts';
 import { registerCors } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
+import { closeAfterDrain } from './drain.ts';
 import { fhirRoutes } from './fhir-routes.ts';
 import { igRoutes } from './ig-routes.ts';
 import { contextFor } from './auth-hook.ts';
@@ -70,7 +71,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
       'request',
     );
   });
-  app.addHook('onClose', async () => database.close());
+  closeAfterDrain(app, () => database.close());
   registerSecurityHeaders(app);
   registerErrorHandling(app);
   registerCors(app);
