@@ -27,6 +27,8 @@ export interface ServerConfig {
   audit?: boolean;
   /** Requests per minute per client (token client id, else IP) before 429; RATE_LIMIT_PER_MINUTE, default 6000 (unset in code = no limit). */
   rateLimitPerMinute?: number;
+  /** PostgreSQL: statements running longer are cancelled (503 timeout); migrations are exempt. */
+  statementTimeoutMs?: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -47,6 +49,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     adminToken: env.ADMIN_TOKEN || undefined,
     audit: auditFrom(env.AUDIT),
     rateLimitPerMinute: intFrom(env.RATE_LIMIT_PER_MINUTE, 6000, 'RATE_LIMIT_PER_MINUTE'),
+    statementTimeoutMs: intFrom(env.STATEMENT_TIMEOUT_MS, 30_000, 'STATEMENT_TIMEOUT_MS'),
   };
 }
 

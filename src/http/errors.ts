@@ -16,6 +16,8 @@ function toFhirError(err: FastifyError | Error): FhirError | undefined {
       return fhirError(400, 'invalid', 'The request body is empty');
     case 'FST_ERR_BAD_URL':
       return fhirError(400, 'invalid', 'The request URL is malformed');
+    case '57014': // PostgreSQL query_canceled: STATEMENT_TIMEOUT_MS ran out
+      return fhirError(503, 'timeout', 'The request took longer than the server allows and was cancelled; narrow the search or retry later');
   }
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return fhirError(status, 'invalid', err.message);

@@ -29,8 +29,10 @@ export async function openDatabase(options: {
   poolSize?: number;
   /** A PGlite data directory dump (`dumpDataDir`) to start from instead of running initdb. */
   pgliteTemplate?: string;
+  /** PostgreSQL cancels any statement running longer (0 = never); migrations are exempt. */
+  statementTimeoutMs?: number;
 }): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.schema, options.poolSize ?? 16);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.schema, options.poolSize ?? 16, options.statementTimeoutMs ?? 0);
   let db: PGlite;
   if (options.pgliteTemplate) {
     db = new PGlite({ loadDataDir: new Blob([await readFile(options.pgliteTemplate)]) });
@@ -45,7 +47,7 @@ function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
-async function openPostgres(url: string, schema: string | undefined, max: number): Promise<Database> {
+async function openPostgres(url: string, schema: string | undefined, max: number, statementTimeoutMs: number): Promise<Database> {
   // Keep timestamps and int8 as text: we format instants ourselves and never want JS Dates.
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -56,7 +58,9 @@ async function openPostgres(url: string, schema: string | undefined, max: number
     await admin.connect();
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).finally(() => admin.end());
   }
-  const options = schema ? `-c search_path=${quoteIdent(schema)}` : undefined;
+  // A request's query never outlives it by much: a client that gave up does not leave work running.
+  const settings = [...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []), ...(statementTimeoutMs > 0 ? [`-c statement_timeout=${Math.floor(statementTimeoutMs)}`] : [])];
+  const options = settings.length > 0 ? settings.join(' ') : undefined;
   const pool = new pg.Pool({ connectionString: url, max, types, options });
   // A failed idle client must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);

@@ -15,6 +15,8 @@ const MIGRATION_LOCK = 8_447_001;
 export async function migrate(db: Database): Promise<string[]> {
   const files = (await readdir(migrationsDir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
   return db.transaction(async (tx) => {
+    // Building an index on a large table may take long: the server's statement_timeout does not apply.
+    await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',

@@ -1,0 +1,28 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { registerErrorHandling } from '../../src/http/errors.ts';
+import { startTestApp } from '../support/test-app.ts';
+
+describe('statement timeout (STATEMENT_TIMEOUT_MS)', () => {
+  // PGlite runs one statement at a time in-process and has no timer to cancel it: PostgreSQL only.
+  it.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL cancels a statement running longer than the limit', async () => {
+    const { app, close } = await startTestApp({ statementTimeoutMs: 100 });
+    try {
+      await expect(app.database.query('SELECT pg_sleep(1)')).rejects.toMatchObject({ code: '57014' });
+      expect((await app.database.query<{ ok: number }>('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a cancelled statement answers 503 with an OperationOutcome (timeout), not a 500', async () => {
+    const app = Fastify();
+    registerErrorHandling(app);
+    app.get('/slow', async () => {
+      throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    });
+    const res = await app.inject({ method: 'GET', url: '/slow' });
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body)).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] });
+  });
+});
