@@ -77,14 +77,14 @@ function assertLoopback(url: string): void {
   }
 }
 
-function positive(value: string | undefined, fallback: number, name: string): number {
+export function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${value}"`);
   return n;
 }
 
-function nonNegative(value: string | undefined, fallback: number, name: string): number {
+export function nonNegative(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, got "${value}"`);

@@ -1,3 +1,5 @@
+import { nonNegative, positive } from '../options.ts';
+
 /** Settings of `npm run bench:validation`, from BENCH_* environment variables (bench/README.md). */
 export interface ValidationBenchOptions {
   /** Distinct Referral Tasks generated (validated in turn, cycling). */
@@ -18,18 +20,4 @@ export function validationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     resultsPath: env.BENCH_VALIDATION_RESULTS || 'bench/VALIDATION-RESULTS.md',
     quietWait: nonNegative(env.BENCH_QUIET_WAIT, 10, 'BENCH_QUIET_WAIT'),
   };
-}
-
-function positive(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${value}"`);
-  return n;
-}
-
-function nonNegative(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number >= 0, got "${value}"`);
-  return n;
 }
