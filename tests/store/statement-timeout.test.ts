@@ -4,11 +4,15 @@ import { registerErrorHandling } from '../../src/http/errors.ts';
 import { startTestApp } from '../support/test-app.ts';
 
 describe('statement timeout (STATEMENT_TIMEOUT_MS)', () => {
-  // PGlite runs one statement at a time in-process and has no timer to cancel it: PostgreSQL only.
-  it.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL cancels a statement running longer than the limit', async () => {
+  // PGlite runs one statement at a time in-process and has no timer to cancel it: the limit is
+  // PostgreSQL's (README, STATEMENT_TIMEOUT_MS), so each database is held to what it does.
+  const onPostgres = !!process.env.TEST_DATABASE_URL;
+  it(onPostgres ? 'PostgreSQL cancels a statement running longer than the limit' : 'PGlite runs the statement to its end (the limit is not applied)', async () => {
     const { app, close } = await startTestApp({ statementTimeoutMs: 100 });
     try {
-      await expect(app.database.query('SELECT pg_sleep(1)')).rejects.toMatchObject({ code: '57014' });
+      const slow = app.database.query('SELECT pg_sleep(0.3)');
+      if (onPostgres) await expect(slow).rejects.toMatchObject({ code: '57014' });
+      else expect((await slow).rows).toHaveLength(1);
       expect((await app.database.query<{ ok: number }>('SELECT 1 AS ok')).rows[0].ok).toBe(1);
     } finally {
       await close();
