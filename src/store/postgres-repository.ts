@@ -249,7 +249,9 @@ export class PostgresRepository implements Repository {
     const p = new SqlParams();
     const types = p.add(keys.map((k) => k[0]));
     const ids = p.add(keys.map((k) => k[1]));
-    const condition = visibleSql(ctx, interaction, { type: 'k.resource_type', id: 'k.id' }, p) ?? 'true';
+    const oneType = keys.every((k) => k[0] === keys[0][0]) ? keys[0][0] : undefined;
+    const condition = visibleSql(ctx, interaction, { type: 'k.resource_type', id: 'k.id' }, p, oneType);
+    if (condition === undefined) return; // every row of these types is visible: nothing to ask
     const { rows } = await q.query<{ resource_type: string; id: string }>(
       `SELECT k.resource_type, k.id FROM unnest(${types}::text[], ${ids}::text[]) AS k(resource_type, id)
        JOIN resource r ON r.resource_type = k.resource_type AND r.id = k.id AND NOT r.deleted

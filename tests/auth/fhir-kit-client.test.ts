@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { Client } from 'fhir-kit-client';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 import { organization, store } from './support.ts';
 import { startTestApp } from '../support/test-app.ts';
 
@@ -17,16 +16,6 @@ import { startTestApp } from '../support/test-app.ts';
  * key, and fhir-kit-client reads, searches and creates with the bearer token.
  */
 const demoKey = JSON.parse(readFileSync(new URL('../../seed/auth/demo-backend-private-key.DEMO-ONLY.jwk.json', import.meta.url), 'utf8')) as JWK;
-
-function freePort(): Promise<number> {
-  const probe = createServer();
-  return new Promise((resolve) =>
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    }),
-  );
-}
 
 let app: FastifyInstance;
 let close: () => Promise<void>;
