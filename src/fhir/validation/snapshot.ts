@@ -1,7 +1,7 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
-import { coreStructureDefinition, coreTypeDefinition } from './core-structure-definitions.ts';
+import { coreTypeDefinition, publishedStructureDefinition } from './core-structure-definitions.ts';
 
-/** Finds a StructureDefinition by canonical URL: ours first, then R4 core. */
+/** Finds a StructureDefinition by canonical URL: ours first, then R4 core, then shipped US Core. */
 export type DefinitionLookup = (url: string) => StructureDefinition | undefined;
 
 /**
@@ -20,7 +20,7 @@ export function snapshotOf(sd: StructureDefinition, lookup: DefinitionLookup, se
   if (!sd.baseDefinition) throw new Error(`StructureDefinition ${sd.url} has neither a snapshot nor a baseDefinition`);
   if (seen.has(sd.url)) throw new Error(`StructureDefinition ${sd.url} derives from itself`);
   seen.add(sd.url);
-  const base = lookup(sd.baseDefinition) ?? coreStructureDefinition(sd.baseDefinition);
+  const base = lookup(sd.baseDefinition) ?? publishedStructureDefinition(sd.baseDefinition);
   if (!base) throw new Error(`StructureDefinition ${sd.url}: base ${sd.baseDefinition} is not known`);
   const elements = snapshotOf(base, lookup, seen).map((e) => structuredClone(e));
   for (const diff of sd.differential?.element ?? []) merge(elements, diff, sd.url);

@@ -13,7 +13,7 @@ export function canonicalLink(canonical: string, conformance: Conformance): stri
   const terminology = conformance.get('ValueSet', url) ?? conformance.get('CodeSystem', url) ?? conformance.get('ConceptMap', url);
   if (terminology?.id) return `<a href="${IG_PATH}/terminology/${encodeURIComponent(terminology.id)}">${escapeHtml(terminology.id)}</a>`;
   if (/^https?:\/\//.test(url)) {
-    const name = url.startsWith('http://hl7.org/fhir/StructureDefinition/') ? url.slice(url.lastIndexOf('/') + 1) : canonical;
+    const name = /^http:\/\/hl7\.org\/fhir\/(us\/core\/)?StructureDefinition\//.test(url) ? url.slice(url.lastIndexOf('/') + 1) : canonical;
     return `<a href="${escapeHtml(url)}">${escapeHtml(name)}</a>`;
   }
   return `<code>${escapeHtml(canonical)}</code>`;
