@@ -1,10 +1,13 @@
 import { configFromEnv } from './config.ts';
+import { settingsProfiles } from './ecm/settings/settings-profile.ts';
 import { buildApp } from './http/app.ts';
 import { loadDemoSeed } from './seed/load-demo-seed.ts';
 
 /** `npm start`: the server with the demo data on first start (README "Run the server"). */
 async function main(): Promise<void> {
   const config = configFromEnv();
+  // a bad operator settings file (ECM_SETTINGS_DIR) stops the start, not the first ECM request
+  settingsProfiles();
   const app = await buildApp(config);
   if (config.seed === 'demo') {
     const loaded = await loadDemoSeed(app.fhir);

@@ -1,115 +1,82 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { PlanSettings, PlanSettingsPatch, SettingsProfile, SettingsProfileFile } from './plan-settings.ts';
+import { loadSettingsProfileFiles, SETTINGS_DIR_ENV } from './settings-files.ts';
+
+export * from './plan-settings.ts';
 
 /**
  * Plan settings profiles (ECM-RULES.md 0.5): one JSON file per plan and version in ./profiles,
  * plus `default`. A plan profile holds only the values that differ from the default; a value it
  * leaves out is the default's. Profiles are versioned and effective-dated, and every decision
  * records the name and version it used (DECISION-RECORD). This is the only settings mechanism:
- * later rules (authorization, assignment, outreach) add their keys to `PlanSettings`.
+ * later rules add their keys to `PlanSettings` (plan-settings.ts). The operator adds or replaces
+ * profiles without code changes in the directory named by ECM_SETTINGS_DIR (settings-files.ts).
  */
-export interface PlanSettings {
-  utilAdult: { edVisits: number; stays: number; months: number };
-  utilChild: { edVisits: number; stays: number; months: number };
-  homelessAtRisk: boolean;
-  homelessImminentLossDays: number;
-  familyRequiresComplexNeed: boolean;
-  birthEquityLogic: 'other-pof-or-disparity' | 'disparity-only';
-  /** null = the disparity branch is undated (always in force). */
-  birthEquityDisparityFrom: string | null;
-  iddAges: 'off' | 'under-21' | 'all';
-  fosterAgedOutMaxAgeExclusive: number;
-  ccsRecentContactMonths: number;
-  exclusions: string[];
-  tcmExceptionPeriod: { start: string; end: string };
-  cocLookback: { value: number; unit: 'days' | 'months' };
-  cocLookbackAnchor: 'coverage-start';
-  unresponsiveMinAttempts: number;
-  unresponsiveMinDays: number;
-  unresponsiveNotBeforeAuthEnd: boolean;
-  /** ID-STRAT priority score weights and tier cut-offs (identification.md "Priority score"). */
-  priority: PriorityWeights;
-}
+export class SettingsProfiles {
+  constructor(readonly files: readonly SettingsProfileFile[]) {}
 
-export interface PriorityWeights {
-  /** Points per Population of Focus met. */
-  perPof: number;
-  /** Points per ED visit (Encounter.class EMER) in the utilization window, counted up to edVisitsMax. */
-  edVisit: number;
-  edVisitsMax: number;
-  /** Points per inpatient stay (class IMP, ACUTE, NONAC) in the window, counted up to inpatientStaysMax. */
-  inpatientStay: number;
-  inpatientStaysMax: number;
-  /** The utilization window: calendar months before E (DATE-UNITS). */
-  utilizationMonths: number;
-  /** Points when the latest ED visit or stay started at most recentAcuteDays before E. */
-  recentAcuteDays: number;
-  recentAcute: number;
-  /** Points when the homelessness POF is met. */
-  homelessness: number;
-  /** Points when the incarceration-transition POF is met (release within its look-back). */
-  recentRelease: number;
-  /** Tier high from this score, medium from tierMediumFrom, else low. */
-  tierHighFrom: number;
-  tierMediumFrom: number;
-}
+  names(): string[] {
+    return [...new Set(this.files.map((f) => f.name))];
+  }
 
-export interface SettingsProfileFile {
-  name: string;
-  version: string;
-  effectiveFrom: string;
-  effectiveTo?: string;
-  description?: string;
-  /** Coverage.payor references (plan Organizations) this profile applies to. */
-  payors: string[];
-  settings: Partial<PlanSettings>;
-}
+  /** The named profile on `date`, merged over the default; undefined when no version is in force. */
+  named(name: string, date: string): SettingsProfile | undefined {
+    const base = this.versionInForce('default', date);
+    if (!base) throw new Error(`no default settings profile is in force on ${date}`);
+    const file = name === 'default' ? base : this.versionInForce(name, date);
+    if (!file) return undefined;
+    return { name: file.name, version: file.version, settings: mergeSettings(base.settings as PlanSettings, file.settings) };
+  }
 
-/** A profile resolved for one evaluation date: its identity and the full settings. */
-export interface SettingsProfile {
-  name: string;
-  version: string;
-  settings: PlanSettings;
-}
+  /** The profile of the plan that pays the member's coverage (Coverage.payor), else the default. */
+  forPayors(payors: string[], date: string): SettingsProfile {
+    const match = this.files.find((f) => f.name !== 'default' && inForce(f, date) && f.payors.some((p) => payors.includes(p)));
+    return this.named(match?.name ?? 'default', date)!;
+  }
 
-const PROFILES_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
-
-let cached: SettingsProfileFile[] | undefined;
-
-export function settingsProfileFiles(): SettingsProfileFile[] {
-  cached ??= readdirSync(PROFILES_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(`${PROFILES_DIR}${f}`, 'utf8')) as SettingsProfileFile);
-  return cached;
+  /** The version of the named profile in force on `date`: the latest effectiveFrom wins. */
+  private versionInForce(name: string, date: string): SettingsProfileFile | undefined {
+    return this.files
+      .filter((f) => f.name === name && inForce(f, date))
+      .sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom))[0];
+  }
 }
 
 function inForce(file: SettingsProfileFile, date: string): boolean {
   return file.effectiveFrom <= date && (!file.effectiveTo || date <= file.effectiveTo);
 }
 
-/** The version of the named profile in force on `date` (the latest effectiveFrom), if any. */
-function versionInForce(name: string, date: string): SettingsProfileFile | undefined {
-  return settingsProfileFiles()
-    .filter((f) => f.name === name && inForce(f, date))
-    .sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom))[0];
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A plan value replaces the default's; a nested object replaces only the keys it gives (lists are replaced whole). */
+export function mergeSettings(base: PlanSettings, patch: PlanSettingsPatch): PlanSettings {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
+  }
+  return merged as unknown as PlanSettings;
+}
+
+let loaded: SettingsProfiles | undefined;
+
+/** The shipped profiles plus the operator's (ECM_SETTINGS_DIR), read and checked once. */
+export function settingsProfiles(): SettingsProfiles {
+  loaded ??= new SettingsProfiles(loadSettingsProfileFiles(process.env[SETTINGS_DIR_ENV] || undefined));
+  return loaded;
+}
+
+export function settingsProfileFiles(): readonly SettingsProfileFile[] {
+  return settingsProfiles().files;
 }
 
 export function settingsProfileNames(): string[] {
-  return [...new Set(settingsProfileFiles().map((f) => f.name))];
+  return settingsProfiles().names();
 }
 
-/** The named profile on `date`, merged over the default; undefined when no version is in force. */
 export function settingsProfileNamed(name: string, date: string): SettingsProfile | undefined {
-  const base = versionInForce('default', date);
-  if (!base) throw new Error(`no default settings profile is in force on ${date}`);
-  const file = name === 'default' ? base : versionInForce(name, date);
-  if (!file) return undefined;
-  return { name: file.name, version: file.version, settings: { ...(base.settings as PlanSettings), ...file.settings } };
+  return settingsProfiles().named(name, date);
 }
 
-/** The profile of the plan that pays the member's coverage (Coverage.payor), else the default. */
 export function settingsProfileForPayors(payors: string[], date: string): SettingsProfile {
-  const match = settingsProfileFiles().find((f) => f.name !== 'default' && inForce(f, date) && f.payors.some((p) => payors.includes(p)));
-  return settingsProfileNamed(match?.name ?? 'default', date)!;
+  return settingsProfiles().forPayors(payors, date);
 }
