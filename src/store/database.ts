@@ -59,8 +59,16 @@ async function openPostgres(url: string, schema: string | undefined, max: number
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).finally(() => admin.end());
   }
   // A request's query never outlives it by much: a client that gave up does not leave work running.
-  const settings = [...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []), ...(statementTimeoutMs > 0 ? [`-c statement_timeout=${Math.floor(statementTimeoutMs)}`] : [])];
-  const options = settings.length > 0 ? settings.join(' ') : undefined;
+  // No parallel query and no JIT: starting workers or compiling a plan costs tens to hundreds of
+  // milliseconds, more than the searches take that read a page in index order, and the
+  // connections already keep every core busy.
+  const settings = [
+    '-c max_parallel_workers_per_gather=0',
+    '-c jit=off',
+    ...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []),
+    ...(statementTimeoutMs > 0 ? [`-c statement_timeout=${Math.floor(statementTimeoutMs)}`] : []),
+  ];
+  const options = settings.join(' ');
   const pool = new pg.Pool({ connectionString: url, max, types, options });
   // A failed idle client must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);

@@ -38,10 +38,7 @@ export function criterionSql(c: SearchCriterion, owner: Owner, p: SqlParams, vis
       const alternatives = c.values.map((v) => {
         const parts: string[] = [];
         // left(...) matches the index expression (migration 001); the full comparison keeps it exact.
-        if (v.code !== undefined) {
-          const code = p.add(v.code);
-          parts.push(`left(${t}.code, 200) = left(${code}, 200) AND ${t}.code = ${code}`);
-        }
+        if (v.code !== undefined) parts.push(codeCondition(`${t}.code`, v.code, p));
         if (v.system !== undefined) {
           if (v.system === '') parts.push(`${t}.system IS NULL`);
           else {
@@ -172,6 +169,17 @@ function listSql(c: Extract<SearchCriterion, { kind: 'list' }>, owner: Owner, p:
 function onRow(c: SearchCriterion, owner: Owner, p: SqlParams): string {
   const r = p.alias('r');
   return `EXISTS (SELECT 1 FROM resource ${r} WHERE ${r}.resource_type = ${owner.type} AND ${r}.id = ${owner.id} AND ${criterionSql(c, { ...owner, row: r }, p)})`;
+}
+
+/**
+ * A token code equal to `code`, on the index expression left(code, 200) (migration 004). A code
+ * shorter than 200 characters equals only a stored code whose first 200 are the code itself, so
+ * the index decides alone (no table read); a longer one also compares the whole stored code.
+ */
+export function codeCondition(column: string, code: string, p: SqlParams): string {
+  if (code.length < 200) return `left(${column}, 200) = ${p.add(code)}`;
+  const value = p.add(code);
+  return `left(${column}, 200) = left(${value}, 200) AND ${column} = ${value}`;
 }
 
 function indexExists(table: string, alias: string, param: string, owner: Owner, p: SqlParams, condition: string): string {

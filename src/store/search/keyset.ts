@@ -31,10 +31,7 @@ export function decodeCursor(text: string, columns: number): Cursor {
   return { backward: parsed[0] === 1, values: parsed.slice(1) as (string | null)[] };
 }
 
-/**
- * Rows strictly after the cursor in the order of `columns` (PostgreSQL's default null order:
- * NULLS LAST ascending, NULLS FIRST descending).
- */
+/** Rows strictly after the cursor in the order of `columns`, nulls placed as each column says. */
 export function afterCursor(columns: SortColumn[], values: (string | null)[], p: SqlParams): string {
   const alternatives: string[] = [];
   const equal: string[] = [];
@@ -43,8 +40,9 @@ export function afterCursor(columns: SortColumn[], values: (string | null)[], p:
     const k = col.expression;
     const param = v === null ? '' : `${p.add(v)}::${col.cast}`;
     let later: string;
-    if (col.descending) later = v === null ? `${k} IS NOT NULL` : `${k} < ${param}`;
-    else later = v === null ? 'false' : `(${k} > ${param} OR ${k} IS NULL)`;
+    const beyond = col.descending ? `${k} < ${param}` : `${k} > ${param}`;
+    if (v === null) later = col.nullsFirst ? `${k} IS NOT NULL` : 'false';
+    else later = col.nullsFirst ? beyond : `(${beyond} OR ${k} IS NULL)`;
     alternatives.push(equal.length > 0 ? `(${equal.join(' AND ')} AND ${later})` : later);
     equal.push(v === null ? `${k} IS NULL` : `${k} = ${param}`);
   });

@@ -1,16 +1,14 @@
 import type { SearchQuery, SearchResult } from '../../fhir/repository.ts';
 import type { Queryable } from '../database.ts';
 import { lastUpdatedSql } from '../sql-fragments.ts';
-import { criterionSql, type Visibility } from './criterion-sql.ts';
+import { criterionSql, type Owner, type Visibility } from './criterion-sql.ts';
 import { includedResources } from './include-sql.ts';
-import { afterCursor, decodeCursor, encodeCursor } from './keyset.ts';
-import { sortColumns } from './sort-sql.ts';
+import { dateSortedPage } from './date-sorted-page.ts';
+import { allBroad, chooseDriver, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
+import { afterCursor, type Cursor, decodeCursor, encodeCursor } from './keyset.ts';
+import { orderTerm, reversed, sortColumns } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
-import { type CurrentRow, toStored } from './stored-row.ts';
-
-interface PageRow extends CurrentRow {
-  [key: `k${number}`]: string | null;
-}
+import { type PageRow, toStored } from './stored-row.ts';
 
 /**
  * Search over the current resources: every criterion AND-ed, its values OR-ed. Set-based: one
@@ -50,14 +48,14 @@ export async function searchResources(
   const columns = sortColumns(query.sort ?? [], p);
   const cursor = query.cursor !== undefined ? decodeCursor(query.cursor, columns.length) : undefined;
   const backward = cursor?.backward ?? false;
-  const ordered = backward ? columns.map((c) => ({ ...c, descending: !c.descending })) : columns;
+  const ordered = backward ? reversed(columns) : columns;
   const pageWhere = [...where];
   if (cursor) pageWhere.push(afterCursor(ordered, cursor.values, p));
   const keys = columns.map((c, i) => `(${c.expression})::text AS k${i}`).join(', ');
-  const order = ordered.map((c) => `${c.expression}${c.descending ? ' DESC' : ''}`).join(', ');
-  const walkable = !query.sort?.length && !query.types && !backward && query.offset === 0 && filters.length > 0;
+  const order = ordered.map(orderTerm).join(', ');
+  // a page read in order from an index when one fits, else the planner's plan
   const rows =
-    (walkable ? await orderedWalk(q, walkParams, scope, filters, cursor ? afterCursor(ordered, cursor.values, walkParams) : undefined, keys, query.count + 1) : undefined) ??
+    (await orderedPage(q, query, cursor, visible, keys, { params: walkParams, scope, filters, after: cursor ? afterCursor(ordered, cursor.values, walkParams) : undefined })) ??
     (
       await q.query<PageRow>(
         `SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
@@ -86,18 +84,81 @@ export async function searchResources(
   };
 }
 
+/**
+ * The page read in order from an index, when the search has that shape: in the default order,
+ * driven by an id-ordered criterion (driven-page.ts) or else walked in id order; sorted by one
+ * date, from the date index when the criteria are broad (date-sorted-page.ts). Undefined = none
+ * fits (or it could not fill the page): the caller runs the planner's plan.
+ */
+async function orderedPage(
+  q: Queryable,
+  query: SearchQuery,
+  cursor: Cursor | undefined,
+  visible: Visibility | undefined,
+  keys: string,
+  walk: { params: SqlParams; scope: string[]; filters: string[]; after?: string },
+): Promise<PageRow[] | undefined> {
+  if (query.types || query.offset !== 0) return undefined;
+  const type = query.resourceType;
+  const limit = query.count + 1;
+  const drivers = query.criteria.map(driverOf).filter((d): d is Driver => d !== undefined);
+  if (!query.sort?.length) {
+    if (cursor && cursor.values[0] !== type) return undefined;
+    const page = { afterId: cursor?.values[1] ?? undefined, descending: cursor?.backward ?? false, limit };
+    if (drivers.length > 0) return drivenPage(q, query, drivers, visible, keys, page);
+    if (cursor?.backward || walk.filters.length === 0) return undefined;
+    return orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit);
+  }
+  const [key] = query.sort;
+  if (query.sort.length > 1 || key.paramType !== 'date' || cursor?.backward) return undefined;
+  if (cursor && (cursor.values[0] === null || cursor.values[1] !== type)) return undefined;
+  const broad = query.criteria.length === 0 || (drivers.length === query.criteria.length && (await allBroad(q, drivers, type, new SqlParams())));
+  return broad ? dateSortedPage(q, query, visible, cursor?.values, limit) : undefined;
+}
+
+/**
+ * A page in the default order (type, id) driven by the smallest id-ordered criterion
+ * (driven-page.ts): its index yields candidate ids in order, the other criteria and row-level
+ * access are checked on each, and reading stops when the page is full.
+ */
+async function drivenPage(
+  q: Queryable,
+  query: SearchQuery,
+  drivers: Driver[],
+  visible: Visibility | undefined,
+  keys: string,
+  page: { afterId?: string; descending: boolean; limit: number },
+): Promise<PageRow[] | undefined> {
+  const type = query.resourceType;
+  const driver = await chooseDriver(q, drivers, type, new SqlParams());
+  if (!driver) return undefined;
+  const p = new SqlParams();
+  const conditions = (owner: Owner) => {
+    const access = visible?.(owner, p, type);
+    const others = query.criteria.filter((c) => c !== driver.criterion).map((c) => criterionSql(c, owner, p, visible));
+    return access ? [access, ...others] : others;
+  };
+  const ids = drivenIdsSql(driver, type, conditions, p, page, visible);
+  const { rows } = await q.query<PageRow>(
+    `SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
+     FROM (${ids}) m JOIN resource r ON r.resource_type = ${p.add(type)} AND r.id = m.id
+     WHERE NOT r.deleted ORDER BY r.id${page.descending ? ' DESC' : ''}`,
+    p.values,
+  );
+  return rows;
+}
 
 /** Rows of the type examined in id order before the planner's own plan is used instead. */
 const WALK_BUDGET = 2000;
 
 /**
- * A page in the default order (type, id) for criteria that match a fair share of the rows: walks
- * the primary key in order, checking the criteria row by row, over at most WALK_BUDGET rows. The
- * page is exact when it fills up within the walk (nothing earlier in id order was skipped) or the
- * walk reached the end of the type. Otherwise (selective criteria) it returns undefined and the
- * caller runs the planner's plan, which starts from the most selective index instead. PostgreSQL
- * estimates the matches of several EXISTS conditions badly (row counts off by 100x at 100,000
- * members), so it often sorts every match of a broad search to return its first 20.
+ * A page in the default order (type, id) for criteria with no driver (driven-page.ts) that match
+ * a fair share of the rows: walks the live rows' index (resource_live, migration 004) in order,
+ * checking the criteria row by row, and stops at a full page or after WALK_BUDGET rows. Only a
+ * full page is returned; otherwise (selective criteria, or a small type) undefined, and the
+ * caller runs the planner's plan, which starts from the most selective index instead.
+ * PostgreSQL estimates the matches of several EXISTS conditions badly (row counts off by 100x at
+ * 100,000 members), so it often sorts every match of a broad search to return its first 20.
  */
 async function orderedWalk(
   q: Queryable,
@@ -108,18 +169,16 @@ async function orderedWalk(
   keys: string,
   limit: number,
 ): Promise<PageRow[] | undefined> {
-  const { rows } = await q.query<PageRow & { scanned: string | number }>(
-    `WITH scan AS MATERIALIZED (
-       SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted FROM resource r
-       WHERE ${[...scope, ...(after ? [after] : [])].join(' AND ')} ORDER BY r.resource_type, r.id LIMIT ${p.add(WALK_BUDGET)}),
-     hits AS (SELECT r.resource_type, r.id FROM scan r WHERE ${[...scope, ...filters].join(' AND ')} ORDER BY r.resource_type, r.id LIMIT ${p.add(limit)})
-     SELECT s.scanned, r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
-     FROM (SELECT count(*) AS scanned FROM scan) s
-     LEFT JOIN (hits h JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id) ON true
+  // the walk's last id: the greatest of the next WALK_BUDGET rows, read from the index alone
+  const range = [...scope, ...(after ? [after] : [])].join(' AND ');
+  const end = `(SELECT max(w.id) FROM (SELECT r.id FROM resource r WHERE ${range} ORDER BY r.resource_type, r.id LIMIT ${p.add(WALK_BUDGET)}) w)`;
+  const { rows } = await q.query<PageRow>(
+    `SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
+     FROM (SELECT r.resource_type, r.id FROM resource r WHERE ${range} AND r.id <= ${end} AND ${filters.map(perRow).join(' AND ')}
+           ORDER BY r.resource_type, r.id LIMIT ${p.add(limit)}) h
+     JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id
      ORDER BY r.resource_type, r.id`,
     p.values,
   );
-  const hits = rows.filter((r) => r.id !== null);
-  const complete = hits.length >= limit || Number(rows[0]?.scanned ?? 0) < WALK_BUDGET;
-  return complete ? hits : undefined;
+  return rows.length >= limit ? rows : undefined;
 }

@@ -20,17 +20,20 @@ export interface SortColumn {
   /** SQL type of the value, to cast a cursor value back. */
   cast: string;
   descending: boolean;
+  /** Resources without a value come first (a parameter's value: only when a previous page is read backwards). */
+  nullsFirst: boolean;
 }
 
 /**
  * `_sort` keys as SQL expressions (search.html#sort): a parameter sorts by its smallest value
- * ascending and its largest descending; resources without a value sort last ascending.
+ * ascending and its largest descending; resources without a value sort last either way.
  * The resource type and id always end the order, so it is total and pages never overlap.
  */
 export function sortColumns(keys: SortKey[], p: SqlParams): SortColumn[] {
   const columns = keys.map((k): SortColumn => {
-    if (k.paramType === 'id') return { expression: 'r.id', cast: 'text', descending: k.descending };
-    if (k.paramType === 'lastUpdated') return { expression: 'r.last_updated', cast: 'timestamptz', descending: k.descending };
+    // never null: PostgreSQL's default placement, which its indexes are read in
+    if (k.paramType === 'id') return { expression: 'r.id', cast: 'text', descending: k.descending, nullsFirst: k.descending };
+    if (k.paramType === 'lastUpdated') return { expression: 'r.last_updated', cast: 'timestamptz', descending: k.descending, nullsFirst: k.descending };
     const spec = SORT_COLUMNS[k.paramType];
     const table = INDEX_TABLES[k.paramType].table;
     const alias = p.alias('o');
@@ -39,10 +42,25 @@ export function sortColumns(keys: SortKey[], p: SqlParams): SortColumn[] {
         WHERE ${alias}.resource_type = r.resource_type AND ${alias}.id = r.id AND ${alias}.param = ${p.add(k.param)})`,
       cast: spec.cast,
       descending: k.descending,
+      nullsFirst: false,
     };
   });
   if (!keys.some((k) => k.paramType === 'id')) {
-    columns.push({ expression: 'r.resource_type', cast: 'text', descending: false }, { expression: 'r.id', cast: 'text', descending: false });
+    columns.push(
+      { expression: 'r.resource_type', cast: 'text', descending: false, nullsFirst: false },
+      { expression: 'r.id', cast: 'text', descending: false, nullsFirst: false },
+    );
   }
   return columns;
+}
+
+/** The same order read backwards (a previous page): every direction and null placement flipped. */
+export function reversed(columns: SortColumn[]): SortColumn[] {
+  return columns.map((c) => ({ ...c, descending: !c.descending, nullsFirst: !c.nullsFirst }));
+}
+
+/** A column's ORDER BY term (the null placement spelled out only where it is not the default). */
+export function orderTerm(c: SortColumn): string {
+  const nulls = c.nullsFirst === c.descending ? '' : c.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST';
+  return `${c.expression}${c.descending ? ' DESC' : ''}${nulls}`;
 }

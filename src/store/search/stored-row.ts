@@ -9,6 +9,11 @@ export interface CurrentRow {
   content: string;
 }
 
+/** A page row: the current row and its sort key values k0, k1... (as text) for page cursors. */
+export interface PageRow extends CurrentRow {
+  [key: `k${number}`]: string | null;
+}
+
 export function toStored(r: CurrentRow): StoredResource {
   return { resourceType: r.resource_type, id: r.id, versionId: r.version_id, lastUpdated: r.last_updated, deleted: false, json: r.content };
 }

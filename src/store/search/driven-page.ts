@@ -1,0 +1,147 @@
+import type { SearchCriterion } from '../../fhir/search/criteria.ts';
+import type { Queryable } from '../database.ts';
+import { codeCondition, criterionSql, type Owner, type Visibility } from './criterion-sql.ts';
+import type { SqlParams } from './sql-params.ts';
+
+/**
+ * A criterion whose index rows for one value come out of an index in id order (migration 004),
+ * so the ids matching it can be read in the default search order (type, id) and stop at a page.
+ * `_has` drives too: the source's reference rows for one param are in target id order.
+ */
+export type Driver =
+  | { kind: 'token'; criterion: Extract<SearchCriterion, { kind: 'token' }>; code: string }
+  | { kind: 'reference'; criterion: Extract<SearchCriterion, { kind: 'reference' }> }
+  | { kind: 'has'; criterion: Extract<SearchCriterion, { kind: 'has' }> };
+
+export function driverOf(c: SearchCriterion): Driver | undefined {
+  const code = c.kind === 'token' && c.values.length === 1 ? c.values[0].code : undefined;
+  if (c.kind === 'token' && !c.not && code !== undefined) return { kind: 'token', criterion: c, code };
+  if (c.kind === 'reference' && c.values.length === 1 && c.values[0].targetType !== undefined && c.values[0].targetId !== undefined) {
+    return { kind: 'reference', criterion: c };
+  }
+  if (c.kind === 'has') return { kind: 'has', criterion: c };
+  return undefined;
+}
+
+/** Index rows read, at most, to compare the drivers' sizes. */
+const SIZE_PROBE = 250;
+
+/**
+ * The driver with the fewest index rows (counted up to SIZE_PROBE each, in one statement): the
+ * page then reads the fewest rows to find its matches. Ties keep the query's order. A `_has`
+ * driver reads every reference of its source type in target order, so it is measured by its
+ * nested criterion: when few sources match, undefined = let the planner start from them instead.
+ */
+export async function chooseDriver(q: Queryable, drivers: Driver[], resourceType: string, p: SqlParams): Promise<Driver | undefined> {
+  if (drivers.length === 1 && (drivers[0].kind !== 'has' || !sizeOf(drivers[0], resourceType))) return drivers[0];
+  const size = await driverSizes(q, drivers, resourceType, p);
+  const best = drivers.reduce((a, b) => (size(b) < size(a) ? b : a));
+  return best.kind === 'has' && size(best) < SIZE_PROBE ? undefined : best;
+}
+
+/** Whether every driver matches at least SIZE_PROBE index rows (a broad search). */
+export async function allBroad(q: Queryable, drivers: Driver[], resourceType: string, p: SqlParams): Promise<boolean> {
+  const size = await driverSizes(q, drivers, resourceType, p);
+  return drivers.every((d) => size(d) >= SIZE_PROBE);
+}
+
+/** Each driver's index rows, counted up to SIZE_PROBE in one statement (SIZE_PROBE when not countable). */
+async function driverSizes(q: Queryable, drivers: Driver[], resourceType: string, p: SqlParams): Promise<(d: Driver) => number> {
+  const probed = drivers.flatMap((driver) => {
+    const measure = sizeOf(driver, resourceType);
+    return measure ? [{ driver, measure }] : [];
+  });
+  const counts = new Map<Driver, number>();
+  if (probed.length > 0) {
+    const columns = probed.map(({ measure }, i) => {
+      // in index order, so the scan stops at the limit (a bitmap scan would read every row first)
+      const { from, where, id } = driverRows(measure.driver, measure.type, p, false);
+      return `(SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where} ORDER BY ${id} LIMIT ${SIZE_PROBE}) s${i}) AS c${i}`;
+    });
+    const row = (await q.query<Record<string, string | number>>(`SELECT ${columns.join(', ')}`, p.values)).rows[0];
+    probed.forEach((s, i) => counts.set(s.driver, Number(row[`c${i}`])));
+  }
+  return (d) => counts.get(d) ?? SIZE_PROBE;
+}
+
+/** What to count for a driver's size: itself, or a `_has` driver's nested criterion when that drives. */
+function sizeOf(d: Driver, resourceType: string): { driver: Driver; type: string } | undefined {
+  if (d.kind !== 'has') return { driver: d, type: resourceType };
+  const inner = driverOf(d.criterion.criterion);
+  return inner && inner.kind !== 'has' ? { driver: inner, type: d.criterion.sourceType } : undefined;
+}
+
+/**
+ * A condition evaluated row by row, as an index probe: `OFFSET 0` keeps PostgreSQL from turning
+ * it into a join, which it would plan from row estimates that are far off for broad index values.
+ */
+export function perRow(condition: string): string {
+  return `EXISTS (SELECT 1 WHERE ${condition} OFFSET 0)`;
+}
+
+/**
+ * The ids of one page in id order, read from the driver's index and checked against every other
+ * condition row by row. Each condition sits behind `OFFSET 0`, which keeps it a per-row index
+ * probe: PostgreSQL underestimates the rows of a broad token or reference value by orders of
+ * magnitude (independent-column statistics) and would otherwise hash every match of another
+ * criterion first. `after` continues after a cursor id; `descending` reads the index backwards.
+ */
+export function drivenIdsSql(
+  driver: Driver,
+  resourceType: string,
+  conditions: (owner: Owner) => string[],
+  p: SqlParams,
+  page: { afterId?: string; descending: boolean; limit: number },
+  visible?: Visibility,
+): string {
+  const { from, where, id, type } = driverRows(driver, resourceType, p, true, visible);
+  const owner: Owner = { type, id };
+  const checks = conditions(owner).map(perRow);
+  if (page.afterId !== undefined) checks.unshift(`${id} ${page.descending ? '<' : '>'} ${p.add(page.afterId)}`);
+  return `SELECT DISTINCT ${id} AS id FROM ${from} WHERE ${[where, ...checks].join(' AND ')}
+    ORDER BY ${id}${page.descending ? ' DESC' : ''} LIMIT ${p.add(page.limit)}`;
+}
+
+/** The driver's index rows as FROM/WHERE, and the type and id columns they yield (in id order). */
+function driverRows(
+  driver: Driver,
+  resourceType: string,
+  p: SqlParams,
+  exact: boolean,
+  visible?: Visibility,
+): { from: string; where: string; type: string; id: string } {
+  const d = p.alias('d');
+  switch (driver.kind) {
+    case 'token': {
+      const { param, values } = driver.criterion;
+      const { system } = values[0];
+      const parts = [`${d}.resource_type = ${p.add(resourceType)}`, `${d}.param = ${p.add(param)}`, codeCondition(`${d}.code`, driver.code, p)];
+      // the size probe counts index entries alone: the system needs the table
+      if (exact) {
+        if (system === '') parts.push(`${d}.system IS NULL`);
+        else if (system !== undefined) parts.push(`${d}.system = ${p.add(system)}`);
+      }
+      return { from: `search_token ${d}`, where: parts.join(' AND '), type: `${d}.resource_type`, id: `${d}.id` };
+    }
+    case 'reference': {
+      const { param, values } = driver.criterion;
+      const where = [`${d}.resource_type = ${p.add(resourceType)}`, `${d}.param = ${p.add(param)}`,
+        `${d}.target_id = ${p.add(values[0].targetId)}`, `${d}.target_type = ${p.add(values[0].targetType)}`];
+      return { from: `search_reference ${d}`, where: where.join(' AND '), type: `${d}.resource_type`, id: `${d}.id` };
+    }
+    case 'has': {
+      // the referring resources' rows, in target id order; the target must exist (a source may
+      // still point at a deleted one) and the source must match the nested criterion
+      const { sourceType, param, criterion } = driver.criterion;
+      const where = [`${d}.resource_type = ${p.add(sourceType)}`, `${d}.param = ${p.add(param)}`, `${d}.target_type = ${p.add(resourceType)}`];
+      if (exact) {
+        const source: Owner = { type: `${d}.resource_type`, id: `${d}.id` };
+        const access = visible?.(source, p, sourceType);
+        where.push(perRow(`${criterionSql(criterion, source, p, visible)}${access ? ` AND ${access}` : ''}`));
+        where.push(`EXISTS (SELECT 1 FROM resource ${d}r WHERE ${d}r.resource_type = ${d}.target_type AND ${d}r.id = ${d}.target_id AND NOT ${d}r.deleted)`);
+      }
+      return { from: `search_reference ${d}`, where: where.join(' AND '), type: `${d}.target_type`, id: `${d}.target_id` };
+    }
+  }
+}
+
