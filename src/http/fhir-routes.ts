@@ -55,9 +55,14 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
   });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const fhirRequest = toFhirRequest(request, prefix);
+    if (wantsNativeContent(request, fhirRequest)) {
+      const response = await dispatch(options.context(request), fhirRequest);
+      const native = nativeBinary(response);
+      if (native) return reply.code(200).headers(response.headers ?? {}).type(native.contentType).send(native.content);
+    }
     const mediaType = negotiate(request);
-    const response = await dispatch(options.context(request), toFhirRequest(request, prefix));
-    return send(reply, request, mediaType, response);
+    return send(reply, request, mediaType, await dispatch(options.context(request), fhirRequest));
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: `${prefix}/*`, handler });
 }
@@ -119,4 +124,25 @@ function send(reply: FastifyReply, request: FastifyRequest, mediaType: string, r
   let text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
   if (rawQuery(request).some(([k, v]) => k === '_pretty' && v === 'true')) text = JSON.stringify(JSON.parse(text), null, 2);
   return reply.type(`${mediaType}; charset=utf-8`).send(text);
+}
+
+/**
+ * A GET whose Accept names no FHIR or JSON type (`Accept: text/csv`) and whose answer is a Binary
+ * (a Binary read or vread, a CSV or NDJSON download) gets the content itself, in its own content
+ * type (binary.html#rest); any other answer to such an Accept is 406 as before.
+ */
+function wantsNativeContent(request: FastifyRequest, fhirRequest: FhirRequest): boolean {
+  if (fhirRequest.method !== 'GET' || rawQuery(request).some(([k]) => k === '_format')) return false;
+  const accept = header(request, 'accept');
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
+  return !types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t.includes('xml') || t.startsWith('text/html'));
+}
+
+function nativeBinary(response: FhirResponse): { contentType: string; content: Buffer } | undefined {
+  if (response.status !== 200) return undefined;
+  const body = typeof response.body === 'string' ? (JSON.parse(response.body) as unknown) : response.body;
+  const binary = body as { resourceType?: string; contentType?: string; data?: string } | undefined;
+  if (binary?.resourceType !== 'Binary') return undefined;
+  return { contentType: binary.contentType ?? 'application/octet-stream', content: Buffer.from(binary.data ?? '', 'base64') };
 }
