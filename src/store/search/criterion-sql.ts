@@ -33,72 +33,17 @@ export function criterionSql(c: SearchCriterion, owner: Owner, p: SqlParams, vis
       const column = `${owner.row}.last_updated`;
       return any(c.values.map((v) => instantCondition(column, v, p)));
     }
-    case 'token': {
-      const t = p.alias('t');
-      const alternatives = c.values.map((v) => {
-        const parts: string[] = [];
-        // left(...) matches the index expression (migration 001); the full comparison keeps it exact.
-        if (v.code !== undefined) parts.push(codeCondition(`${t}.code`, v.code, p));
-        if (v.system !== undefined) {
-          if (v.system === '') parts.push(`${t}.system IS NULL`);
-          else {
-            const system = p.add(v.system);
-            parts.push(`left(${t}.system, 200) = left(${system}, 200) AND ${t}.system = ${system}`);
-          }
-        }
-        return parts.length > 0 ? `(${parts.join(' AND ')})` : `${t}.code IS NOT NULL`;
-      });
-      const exists = indexExists('search_token', t, c.param, owner, p, any(alternatives));
-      return c.not ? `NOT ${exists}` : exists;
-    }
-    case 'tokenText': {
-      const t = p.alias('t');
-      return indexExists('search_token', t, c.param, owner, p, any(c.values.map((v) => `${t}.display LIKE ${p.add(`${escapeLike(v)}%`)}`)));
-    }
-    case 'string': {
-      const s = p.alias('s');
-      const alternatives = c.values.map((v) => {
-        if (c.mode === 'exact') return `${s}.exact = ${p.add(v)}`;
-        if (c.mode === 'contains') return `${s}.value LIKE ${p.add(`%${escapeLike(v)}%`)}`;
-        // the left(..., 100) prefix is what the index holds (migration 003)
-        return `left(${s}.value, 100) LIKE ${p.add(`${escapeLike(v.slice(0, 100))}%`)} AND ${s}.value LIKE ${p.add(`${escapeLike(v)}%`)}`;
-      });
-      return indexExists('search_string', s, c.param, owner, p, any(alternatives));
-    }
-    case 'date': {
-      const d = p.alias('d');
-      return indexExists('search_date', d, c.param, owner, p, any(c.values.map((v) => rangeCondition(`${d}.start_at`, `${d}.end_at`, v, p))));
-    }
-    case 'number': {
-      const n = p.alias('n');
-      return indexExists('search_number', n, c.param, owner, p, any(c.values.map((v) => numberCondition(`${n}.value`, v, p))));
-    }
-    case 'quantity': {
-      const q = p.alias('q');
-      return indexExists('search_quantity', q, c.param, owner, p, any(c.values.map((v) => quantityCondition(q, v, p))));
-    }
-    case 'uri': {
-      const u = p.alias('u');
-      const alternatives = c.values.map((v) => {
-        if (c.mode === 'below') return `${u}.uri LIKE ${p.add(`${escapeLike(v)}%`)}`;
-        if (c.mode === 'above') return `${u}.uri = ANY(${p.add(uriPrefixes(v))}::text[])`;
-        const value = p.add(v);
-        return `left(${u}.uri, 200) = left(${value}, 200) AND ${u}.uri = ${value}`;
-      });
-      return indexExists('search_uri', u, c.param, owner, p, any(alternatives));
-    }
+    case 'token':
+    case 'tokenText':
+    case 'string':
+    case 'date':
+    case 'number':
+    case 'quantity':
+    case 'uri':
     case 'reference': {
-      const x = p.alias('x');
-      const alternatives = c.values.map((v) => {
-        if (v.url !== undefined) {
-          const url = p.add(v.url);
-          return `(left(${x}.url, 200) = left(${url}, 200) AND ${x}.url = ${url})`;
-        }
-        const parts = [`${x}.target_id = ${p.add(v.targetId)}`];
-        if (v.targetType !== undefined) parts.push(`${x}.target_type = ${p.add(v.targetType)}`);
-        return `(${parts.join(' AND ')})`;
-      });
-      return indexExists('search_reference', x, c.param, owner, p, any(alternatives));
+      const m = indexMatch(c, p)!;
+      const exists = indexExists(m.table, m.alias, m.param, owner, p, m.condition);
+      return c.kind === 'token' && c.not ? `NOT ${exists}` : exists;
     }
     case 'missing': {
       const m = p.alias('m');
@@ -135,6 +80,92 @@ export function criterionSql(c: SearchCriterion, owner: Owner, p: SqlParams, vis
       return listSql(c, owner, p, visible);
     case 'composite':
       return any(c.alternatives.map((parts) => `(${parts.map((part) => criterionSql(part, owner, p, visible)).join(' AND ')})`));
+  }
+}
+
+/** A criterion answered by rows of one index table: the table, its alias, the param, the condition on a row. */
+export interface IndexMatch {
+  table: string;
+  alias: string;
+  param: string;
+  condition: string;
+}
+
+/**
+ * The index rows matching a value criterion (search.html semantics per parameter type), for an
+ * EXISTS on its owner or to enumerate the matching ids; undefined for other kinds. A token's
+ * `:not` is the caller's (this is the positive match).
+ */
+export function indexMatch(c: SearchCriterion, p: SqlParams): IndexMatch | undefined {
+  switch (c.kind) {
+    case 'token': {
+      const t = p.alias('t');
+      const alternatives = c.values.map((v) => {
+        const parts: string[] = [];
+        // left(...) matches the index expression (migration 001); the full comparison keeps it exact.
+        if (v.code !== undefined) parts.push(codeCondition(`${t}.code`, v.code, p));
+        if (v.system !== undefined) {
+          if (v.system === '') parts.push(`${t}.system IS NULL`);
+          else {
+            const system = p.add(v.system);
+            parts.push(`left(${t}.system, 200) = left(${system}, 200) AND ${t}.system = ${system}`);
+          }
+        }
+        return parts.length > 0 ? `(${parts.join(' AND ')})` : `${t}.code IS NOT NULL`;
+      });
+      return { table: 'search_token', alias: t, param: c.param, condition: any(alternatives) };
+    }
+    case 'tokenText': {
+      const t = p.alias('t');
+      return { table: 'search_token', alias: t, param: c.param, condition: any(c.values.map((v) => `${t}.display LIKE ${p.add(`${escapeLike(v)}%`)}`)) };
+    }
+    case 'string': {
+      const s = p.alias('s');
+      const alternatives = c.values.map((v) => {
+        if (c.mode === 'exact') return `${s}.exact = ${p.add(v)}`;
+        if (c.mode === 'contains') return `${s}.value LIKE ${p.add(`%${escapeLike(v)}%`)}`;
+        // the left(..., 100) prefix is what the index holds (migration 003)
+        return `left(${s}.value, 100) LIKE ${p.add(`${escapeLike(v.slice(0, 100))}%`)} AND ${s}.value LIKE ${p.add(`${escapeLike(v)}%`)}`;
+      });
+      return { table: 'search_string', alias: s, param: c.param, condition: any(alternatives) };
+    }
+    case 'date': {
+      const d = p.alias('d');
+      return { table: 'search_date', alias: d, param: c.param, condition: any(c.values.map((v) => rangeCondition(`${d}.start_at`, `${d}.end_at`, v, p))) };
+    }
+    case 'number': {
+      const n = p.alias('n');
+      return { table: 'search_number', alias: n, param: c.param, condition: any(c.values.map((v) => numberCondition(`${n}.value`, v, p))) };
+    }
+    case 'quantity': {
+      const q = p.alias('q');
+      return { table: 'search_quantity', alias: q, param: c.param, condition: any(c.values.map((v) => quantityCondition(q, v, p))) };
+    }
+    case 'uri': {
+      const u = p.alias('u');
+      const alternatives = c.values.map((v) => {
+        if (c.mode === 'below') return `${u}.uri LIKE ${p.add(`${escapeLike(v)}%`)}`;
+        if (c.mode === 'above') return `${u}.uri = ANY(${p.add(uriPrefixes(v))}::text[])`;
+        const value = p.add(v);
+        return `left(${u}.uri, 200) = left(${value}, 200) AND ${u}.uri = ${value}`;
+      });
+      return { table: 'search_uri', alias: u, param: c.param, condition: any(alternatives) };
+    }
+    case 'reference': {
+      const x = p.alias('x');
+      const alternatives = c.values.map((v) => {
+        if (v.url !== undefined) {
+          const url = p.add(v.url);
+          return `(left(${x}.url, 200) = left(${url}, 200) AND ${x}.url = ${url})`;
+        }
+        const parts = [`${x}.target_id = ${p.add(v.targetId)}`];
+        if (v.targetType !== undefined) parts.push(`${x}.target_type = ${p.add(v.targetType)}`);
+        return `(${parts.join(' AND ')})`;
+      });
+      return { table: 'search_reference', alias: x, param: c.param, condition: any(alternatives) };
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { SearchCriterion } from '../../fhir/search/criteria.ts';
 import type { Queryable } from '../database.ts';
-import { codeCondition, criterionSql, type Owner, type Visibility } from './criterion-sql.ts';
+import { codeCondition, criterionSql, type IndexMatch, type Owner, type Visibility } from './criterion-sql.ts';
 import type { SqlParams } from './sql-params.ts';
+import type { PageRow } from './stored-row.ts';
 
 /**
  * A criterion whose index rows for one value come out of an index in id order (migration 004),
@@ -145,3 +146,40 @@ function driverRows(
   }
 }
 
+
+/** Matching index rows read, at most, to page a criterion whose rows are not in id order. */
+const CANDIDATE_LIMIT = 5000;
+
+/**
+ * The ids of one page from a criterion whose index finds its rows but not in id order (a string
+ * prefix, a date range, several values): its rows are read (at most CANDIDATE_LIMIT), their ids
+ * sorted and checked against the other conditions row by row. One statement; undefined when the
+ * criterion matches more rows than that (then a walk in id order finds the page sooner).
+ */
+export async function candidatePage(
+  q: Queryable,
+  match: IndexMatch,
+  resourceType: string,
+  conditions: (owner: Owner) => string[],
+  p: SqlParams,
+  select: { columns: string; keys: string },
+  page: { afterId?: string; descending: boolean; limit: number },
+): Promise<PageRow[] | undefined> {
+  const type = p.add(resourceType);
+  const x = match.alias;
+  const where = [`${x}.resource_type = ${type}`, `${x}.param = ${p.add(match.param)}`, `(${match.condition})`];
+  if (page.afterId !== undefined) where.push(`${x}.id ${page.descending ? '<' : '>'} ${p.add(page.afterId)}`);
+  const checks = conditions({ type, id: 'm.id' }).map(perRow);
+  const direction = page.descending ? ' DESC' : '';
+  const { rows } = await q.query<PageRow & { matched: string | number }>(
+    `WITH m AS MATERIALIZED (SELECT ${x}.id FROM ${match.table} ${x} WHERE ${where.join(' AND ')} LIMIT ${p.add(CANDIDATE_LIMIT + 1)})
+     SELECT c.matched, ${select.columns}, ${select.keys}
+     FROM (SELECT count(*) AS matched FROM m) c
+     LEFT JOIN (SELECT DISTINCT m.id FROM m${checks.length ? ` WHERE ${checks.join(' AND ')}` : ''} ORDER BY m.id${direction} LIMIT ${p.add(page.limit)}) h ON true
+     LEFT JOIN resource r ON r.resource_type = ${type} AND r.id = h.id
+     ORDER BY r.id${direction}`,
+    p.values,
+  );
+  if (Number(rows[0]?.matched ?? 0) > CANDIDATE_LIMIT) return undefined;
+  return rows.filter((r) => r.id !== null);
+}

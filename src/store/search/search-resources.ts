@@ -1,10 +1,11 @@
 import type { SearchQuery, SearchResult } from '../../fhir/repository.ts';
+import type { SearchCriterion } from '../../fhir/search/criteria.ts';
 import type { Queryable } from '../database.ts';
 import { lastUpdatedSql } from '../sql-fragments.ts';
-import { criterionSql, type Owner, type Visibility } from './criterion-sql.ts';
+import { criterionSql, indexMatch, type Owner, type Visibility } from './criterion-sql.ts';
 import { includedResources } from './include-sql.ts';
 import { dateSortedPage } from './date-sorted-page.ts';
-import { allBroad, chooseDriver, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
+import { allBroad, candidatePage, chooseDriver, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor } from './keyset.ts';
 import { orderTerm, reversed, sortColumns } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
@@ -84,6 +85,21 @@ export async function searchResources(
   };
 }
 
+/** The columns of a page row (stored-row.ts) from the resource row `r`. */
+const ROW_COLUMNS = `r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content`;
+
+/** Criteria kinds that match few resources: no walk in id order for them. */
+const SELECTIVE = new Set<SearchCriterion['kind']>(['chain', 'has', 'id', 'compartment', 'list']);
+
+/** Row-level access and every criterion but `skip`, as conditions on an owner. */
+function otherConditions(query: SearchQuery, skip: SearchCriterion, visible: Visibility | undefined, p: SqlParams) {
+  return (owner: Owner): string[] => {
+    const access = visible?.(owner, p, query.resourceType);
+    const others = query.criteria.filter((c) => c !== skip).map((c) => criterionSql(c, owner, p, visible));
+    return access ? [access, ...others] : others;
+  };
+}
+
 /**
  * The page read in order from an index, when the search has that shape: in the default order,
  * driven by an id-ordered criterion (driven-page.ts) or else walked in id order; sorted by one
@@ -106,7 +122,14 @@ async function orderedPage(
     if (cursor && cursor.values[0] !== type) return undefined;
     const page = { afterId: cursor?.values[1] ?? undefined, descending: cursor?.backward ?? false, limit };
     if (drivers.length > 0) return drivenPage(q, query, drivers, visible, keys, page);
-    if (cursor?.backward || walk.filters.length === 0) return undefined;
+    const candidate = query.criteria.find((c) => !(c.kind === 'token' && c.not) && indexMatch(c, new SqlParams()) !== undefined);
+    if (candidate) {
+      const p = new SqlParams();
+      const rows = await candidatePage(q, indexMatch(candidate, p)!, type, otherConditions(query, candidate, visible, p), p, { columns: ROW_COLUMNS, keys }, page);
+      if (rows) return rows;
+    }
+    // a chain, `_has` or id list is selective: the planner starts from it
+    if (cursor?.backward || walk.filters.length === 0 || query.criteria.some((c) => SELECTIVE.has(c.kind))) return undefined;
     return orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit);
   }
   const [key] = query.sort;
@@ -133,14 +156,9 @@ async function drivenPage(
   const driver = await chooseDriver(q, drivers, type, new SqlParams());
   if (!driver) return undefined;
   const p = new SqlParams();
-  const conditions = (owner: Owner) => {
-    const access = visible?.(owner, p, type);
-    const others = query.criteria.filter((c) => c !== driver.criterion).map((c) => criterionSql(c, owner, p, visible));
-    return access ? [access, ...others] : others;
-  };
-  const ids = drivenIdsSql(driver, type, conditions, p, page, visible);
+  const ids = drivenIdsSql(driver, type, otherConditions(query, driver.criterion, visible, p), p, page, visible);
   const { rows } = await q.query<PageRow>(
-    `SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
+    `SELECT ${ROW_COLUMNS}, ${keys}
      FROM (${ids}) m JOIN resource r ON r.resource_type = ${p.add(type)} AND r.id = m.id
      WHERE NOT r.deleted ORDER BY r.id${page.descending ? ' DESC' : ''}`,
     p.values,

@@ -126,7 +126,14 @@ describe('pages in the default order from an id-ordered index', () => {
     expect(forward).toEqual([]);
   });
 
-  it('the ordered walk (no id-ordered criterion) pages a string search', async () => {
+  it('the ordered walk (no criterion an index enumerates) pages :missing and :not', async () => {
+    const expected = tasks.filter((t) => t.status !== 'completed').map((t) => t.id!).sort(byId);
+    const { forward, backward } = await walk('/Task?status:not=completed&owner:missing=false&_count=9');
+    expect(forward).toEqual(expected);
+    expect(backward).toEqual(expected);
+  });
+
+  it('a criterion enumerated from its index (string prefix) pages in id order', async () => {
     await fhir.put('/Patient/op-n1', { resourceType: 'Patient', id: 'op-n1', name: [{ family: 'Ordwalk' }] });
     await fhir.put('/Patient/op-n2', { resourceType: 'Patient', id: 'op-n2', name: [{ family: 'Ordwalker' }] });
     await fhir.put('/Patient/op-n3', { resourceType: 'Patient', id: 'op-n3', name: [{ family: 'Other' }] });
