@@ -150,36 +150,58 @@ function driverRows(
 /** Matching index rows read, at most, to page a criterion whose rows are not in id order. */
 const CANDIDATE_LIMIT = 5000;
 
+/** Index rows that find a criterion's matches: a table, its alias, conditions besides the type. */
+export interface CandidateRows {
+  table: string;
+  alias: string;
+  conditions: string[];
+}
+
+export function candidateRowsOf(match: IndexMatch, p: SqlParams): CandidateRows {
+  return { table: match.table, alias: match.alias, conditions: [`${match.alias}.param = ${p.add(match.param)}`, `(${match.condition})`] };
+}
+
+/** A compartment's reference rows (the compartment criterion), for a search over one or more types. */
+export function compartmentRows(c: Extract<SearchCriterion, { kind: 'compartment' }>, p: SqlParams): CandidateRows {
+  const x = p.alias('x');
+  return {
+    table: 'search_reference',
+    alias: x,
+    conditions: [`${x}.param = ANY(${p.add(c.params)}::text[])`, `${x}.target_id = ${p.add(c.targetId)}`, `${x}.target_type = ${p.add(c.targetType)}`],
+  };
+}
+
 /**
- * The ids of one page from a criterion whose index finds its rows but not in id order (a string
- * prefix, a date range, several values): its rows are read (at most CANDIDATE_LIMIT), their ids
- * sorted and checked against the other conditions row by row. One statement; undefined when the
- * criterion matches more rows than that (then a walk in id order finds the page sooner).
+ * One page in the default order (type, id) from a criterion whose index finds its rows but not
+ * in that order (a string prefix, a date range, several values, a compartment over several
+ * types): its rows are read (at most CANDIDATE_LIMIT), sorted, and checked against the other
+ * conditions row by row. One statement; undefined when the criterion matches more rows than that
+ * (then a walk in id order finds the page sooner).
  */
 export async function candidatePage(
   q: Queryable,
-  match: IndexMatch,
-  resourceType: string,
+  rows: CandidateRows,
+  types: string[],
   conditions: (owner: Owner) => string[],
   p: SqlParams,
   select: { columns: string; keys: string },
-  page: { afterId?: string; descending: boolean; limit: number },
+  page: { after?: [string, string]; descending: boolean; limit: number },
 ): Promise<PageRow[] | undefined> {
-  const type = p.add(resourceType);
-  const x = match.alias;
-  const where = [`${x}.resource_type = ${type}`, `${x}.param = ${p.add(match.param)}`, `(${match.condition})`];
-  if (page.afterId !== undefined) where.push(`${x}.id ${page.descending ? '<' : '>'} ${p.add(page.afterId)}`);
-  const checks = conditions({ type, id: 'm.id' }).map(perRow);
+  const x = rows.alias;
+  const where = [types.length === 1 ? `${x}.resource_type = ${p.add(types[0])}` : `${x}.resource_type = ANY(${p.add(types)}::text[])`, ...rows.conditions];
+  if (page.after) where.push(`(${x}.resource_type, ${x}.id) ${page.descending ? '<' : '>'} (${p.add(page.after[0])}, ${p.add(page.after[1])})`);
+  const checks = conditions({ type: 'm.resource_type', id: 'm.id' }).map(perRow);
   const direction = page.descending ? ' DESC' : '';
-  const { rows } = await q.query<PageRow & { matched: string | number }>(
-    `WITH m AS MATERIALIZED (SELECT ${x}.id FROM ${match.table} ${x} WHERE ${where.join(' AND ')} LIMIT ${p.add(CANDIDATE_LIMIT + 1)})
+  const result = await q.query<PageRow & { matched: string | number }>(
+    `WITH m AS MATERIALIZED (SELECT ${x}.resource_type, ${x}.id FROM ${rows.table} ${x} WHERE ${where.join(' AND ')} LIMIT ${p.add(CANDIDATE_LIMIT + 1)})
      SELECT c.matched, ${select.columns}, ${select.keys}
      FROM (SELECT count(*) AS matched FROM m) c
-     LEFT JOIN (SELECT DISTINCT m.id FROM m${checks.length ? ` WHERE ${checks.join(' AND ')}` : ''} ORDER BY m.id${direction} LIMIT ${p.add(page.limit)}) h ON true
-     LEFT JOIN resource r ON r.resource_type = ${type} AND r.id = h.id
-     ORDER BY r.id${direction}`,
+     LEFT JOIN (SELECT DISTINCT m.resource_type, m.id FROM m${checks.length ? ` WHERE ${checks.join(' AND ')}` : ''}
+                ORDER BY m.resource_type${direction}, m.id${direction} LIMIT ${p.add(page.limit)}) h ON true
+     LEFT JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id
+     ORDER BY r.resource_type${direction}, r.id${direction}`,
     p.values,
   );
-  if (Number(rows[0]?.matched ?? 0) > CANDIDATE_LIMIT) return undefined;
-  return rows.filter((r) => r.id !== null);
+  if (Number(result.rows[0]?.matched ?? 0) > CANDIDATE_LIMIT) return undefined;
+  return result.rows.filter((r) => r.id !== null);
 }

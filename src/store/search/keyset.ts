@@ -31,11 +31,18 @@ export function decodeCursor(text: string, columns: number): Cursor {
   return { backward: parsed[0] === 1, values: parsed.slice(1) as (string | null)[] };
 }
 
-/** Rows strictly after the cursor in the order of `columns`, nulls placed as each column says. */
+/**
+ * Rows strictly after the cursor in the order of `columns`, nulls placed as each column says. The
+ * trailing never-null columns of one direction (type and id, always) compare as one row value,
+ * `(type, id) > ($1, $2)`, which an index reads as a range instead of re-reading what went before.
+ */
 export function afterCursor(columns: SortColumn[], values: (string | null)[], p: SqlParams): string {
+  let tail = columns.length;
+  while (tail > 0 && columns[tail - 1].notNull && values[tail - 1] !== null && columns[tail - 1].descending === columns[columns.length - 1].descending) tail--;
+  if (columns.length - tail < 2) tail = columns.length;
   const alternatives: string[] = [];
   const equal: string[] = [];
-  columns.forEach((col, i) => {
+  columns.slice(0, tail).forEach((col, i) => {
     const v = values[i];
     const k = col.expression;
     const param = v === null ? '' : `${p.add(v)}::${col.cast}`;
@@ -46,5 +53,11 @@ export function afterCursor(columns: SortColumn[], values: (string | null)[], p:
     alternatives.push(equal.length > 0 ? `(${equal.join(' AND ')} AND ${later})` : later);
     equal.push(v === null ? `${k} IS NULL` : `${k} = ${param}`);
   });
+  if (tail < columns.length) {
+    const rest = columns.slice(tail);
+    const row = (xs: string[]) => `(${xs.join(', ')})`;
+    const later = `${row(rest.map((c) => c.expression))} ${rest[0].descending ? '<' : '>'} ${row(rest.map((c, i) => `${p.add(values[tail + i])}::${c.cast}`))}`;
+    alternatives.push(equal.length > 0 ? `(${equal.join(' AND ')} AND ${later})` : later);
+  }
   return `(${alternatives.join(' OR ')})`;
 }

@@ -5,7 +5,7 @@ import { lastUpdatedSql } from '../sql-fragments.ts';
 import { criterionSql, indexMatch, type Owner, type Visibility } from './criterion-sql.ts';
 import { includedResources } from './include-sql.ts';
 import { dateSortedPage } from './date-sorted-page.ts';
-import { allBroad, candidatePage, chooseDriver, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
+import { allBroad, candidatePage, candidateRowsOf, chooseDriver, compartmentRows, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor } from './keyset.ts';
 import { orderTerm, reversed, sortColumns } from './sort-sql.ts';
 import { SqlParams } from './sql-params.ts';
@@ -94,7 +94,7 @@ const SELECTIVE = new Set<SearchCriterion['kind']>(['chain', 'has', 'id', 'compa
 /** Row-level access and every criterion but `skip`, as conditions on an owner. */
 function otherConditions(query: SearchQuery, skip: SearchCriterion, visible: Visibility | undefined, p: SqlParams) {
   return (owner: Owner): string[] => {
-    const access = visible?.(owner, p, query.resourceType);
+    const access = visible?.(owner, p, query.types ? (query.types.length === 1 ? query.types[0] : undefined) : query.resourceType);
     const others = query.criteria.filter((c) => c !== skip).map((c) => criterionSql(c, owner, p, visible));
     return access ? [access, ...others] : others;
   };
@@ -114,19 +114,31 @@ async function orderedPage(
   keys: string,
   walk: { params: SqlParams; scope: string[]; filters: string[]; after?: string },
 ): Promise<PageRow[] | undefined> {
-  if (query.types || query.offset !== 0) return undefined;
+  if (query.offset !== 0) return undefined;
   const type = query.resourceType;
   const limit = query.count + 1;
+  const after = cursor && cursor.values[0] !== null && cursor.values[1] !== null ? ([cursor.values[0], cursor.values[1]] as [string, string]) : undefined;
+  if (query.types) {
+    // a compartment over several types (Patient/[id]/*, a member's evidence): from its references
+    const compartment = query.criteria.find((c) => c.kind === 'compartment');
+    if (query.sort?.length || !compartment || query.types.length === 0 || (cursor && !after)) return undefined;
+    const p = new SqlParams();
+    const rows = compartmentRows(compartment, p);
+    return candidatePage(q, rows, query.types, otherConditions(query, compartment, visible, p), p, { columns: ROW_COLUMNS, keys }, { after, descending: cursor?.backward ?? false, limit });
+  }
   const drivers = query.criteria.map(driverOf).filter((d): d is Driver => d !== undefined);
   if (!query.sort?.length) {
     if (cursor && cursor.values[0] !== type) return undefined;
     const page = { afterId: cursor?.values[1] ?? undefined, descending: cursor?.backward ?? false, limit };
     if (drivers.length > 0) return drivenPage(q, query, drivers, visible, keys, page);
-    const candidate = query.criteria.find((c) => !(c.kind === 'token' && c.not) && indexMatch(c, new SqlParams()) !== undefined);
+    const candidate =
+      query.criteria.find((c) => !(c.kind === 'token' && c.not) && indexMatch(c, new SqlParams()) !== undefined) ??
+      query.criteria.find((c) => c.kind === 'compartment');
     if (candidate) {
       const p = new SqlParams();
-      const rows = await candidatePage(q, indexMatch(candidate, p)!, type, otherConditions(query, candidate, visible, p), p, { columns: ROW_COLUMNS, keys }, page);
-      if (rows) return rows;
+      const rows = candidate.kind === 'compartment' ? compartmentRows(candidate, p) : candidateRowsOf(indexMatch(candidate, p)!, p);
+      const found = await candidatePage(q, rows, [type], otherConditions(query, candidate, visible, p), p, { columns: ROW_COLUMNS, keys }, { after, descending: page.descending, limit });
+      if (found) return found;
     }
     // a chain, `_has` or id list is selective: the planner starts from it
     if (cursor?.backward || walk.filters.length === 0 || query.criteria.some((c) => SELECTIVE.has(c.kind))) return undefined;

@@ -22,6 +22,8 @@ export interface SortColumn {
   descending: boolean;
   /** Resources without a value come first (a parameter's value: only when a previous page is read backwards). */
   nullsFirst: boolean;
+  /** A column of the resource row, never null. */
+  notNull?: boolean;
 }
 
 /**
@@ -32,8 +34,10 @@ export interface SortColumn {
 export function sortColumns(keys: SortKey[], p: SqlParams): SortColumn[] {
   const columns = keys.map((k): SortColumn => {
     // never null: PostgreSQL's default placement, which its indexes are read in
-    if (k.paramType === 'id') return { expression: 'r.id', cast: 'text', descending: k.descending, nullsFirst: k.descending };
-    if (k.paramType === 'lastUpdated') return { expression: 'r.last_updated', cast: 'timestamptz', descending: k.descending, nullsFirst: k.descending };
+    if (k.paramType === 'id') return { expression: 'r.id', cast: 'text', descending: k.descending, nullsFirst: k.descending, notNull: true };
+    if (k.paramType === 'lastUpdated') {
+      return { expression: 'r.last_updated', cast: 'timestamptz', descending: k.descending, nullsFirst: k.descending, notNull: true };
+    }
     const spec = SORT_COLUMNS[k.paramType];
     const table = INDEX_TABLES[k.paramType].table;
     const alias = p.alias('o');
@@ -47,8 +51,8 @@ export function sortColumns(keys: SortKey[], p: SqlParams): SortColumn[] {
   });
   if (!keys.some((k) => k.paramType === 'id')) {
     columns.push(
-      { expression: 'r.resource_type', cast: 'text', descending: false, nullsFirst: false },
-      { expression: 'r.id', cast: 'text', descending: false, nullsFirst: false },
+      { expression: 'r.resource_type', cast: 'text', descending: false, nullsFirst: false, notNull: true },
+      { expression: 'r.id', cast: 'text', descending: false, nullsFirst: false, notNull: true },
     );
   }
   return columns;
