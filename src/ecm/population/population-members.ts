@@ -29,24 +29,41 @@ export async function memberCount(ctx: FhirContext, source: MemberSource): Promi
 }
 
 /**
- * The members in batches of BATCH Patients, read with the request's access context: a Group's
- * members by `_id` (members the caller cannot see or that do not exist are skipped), or every
- * Patient by keyset paging. `seen` counts the ids looked at, for progress.
+ * Patients listed per page when the run takes every Patient: the ids first, in few large pages,
+ * then the batches read by `_id`, so the list is read once whatever the batch size.
  */
-export async function* memberBatches(ctx: FhirContext, source: MemberSource): AsyncGenerator<{ patients: StoredPatient[]; seen: number }> {
-  if (source.kind === 'group') {
-    const ids = groupMemberIds(source.group);
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const slice = ids.slice(i, i + BATCH);
-      const page = await ctx.repo.search(ctx.access, { resourceType: 'Patient', criteria: [{ kind: 'id', ids: slice }], count: BATCH, offset: 0, total: false });
-      yield { patients: page.resources.map((r) => parse(r.json)).filter((p): p is StoredPatient => !!p), seen: slice.length };
-    }
-    return;
-  }
+const LIST_PAGE = 20_000;
+
+/** Every Patient id the caller can see, in the default order (type, id). */
+async function allPatientIds(ctx: FhirContext): Promise<string[]> {
+  const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await ctx.repo.search(ctx.access, { resourceType: 'Patient', criteria: [], count: BATCH, offset: 0, cursor, total: false });
-    yield { patients: page.resources.map((r) => parse(r.json)).filter((p): p is StoredPatient => !!p), seen: page.resources.length };
+    const page = await ctx.repo.search(ctx.access, { resourceType: 'Patient', criteria: [], count: LIST_PAGE, offset: 0, cursor, total: false });
+    for (const r of page.resources) ids.push(r.id);
     cursor = page.more ? page.next : undefined;
   } while (cursor);
+  return ids;
+}
+
+/**
+ * The members in batches of BATCH Patients, read by `_id` with the request's access context: a
+ * Group's members (members the caller cannot see or that do not exist are skipped), or every
+ * Patient listed when the run starts. `seen` counts the ids looked at, for progress.
+ */
+export async function* memberBatches(ctx: FhirContext, source: MemberSource): AsyncGenerator<{ patients: StoredPatient[]; seen: number }> {
+  const ids = source.kind === 'group' ? groupMemberIds(source.group) : await allPatientIds(ctx);
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const slice = ids.slice(i, i + BATCH);
+    // Sorted by _id: the store looks the ids up directly instead of first walking Patients in its default order.
+    const page = await ctx.repo.search(ctx.access, {
+      resourceType: 'Patient',
+      criteria: [{ kind: 'id', ids: slice }],
+      sort: [{ param: '_id', paramType: 'id', descending: false }],
+      count: BATCH,
+      offset: 0,
+      total: false,
+    });
+    yield { patients: page.resources.map((r) => parse(r.json)).filter((p): p is StoredPatient => !!p), seen: slice.length };
+  }
 }

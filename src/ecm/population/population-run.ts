@@ -37,9 +37,8 @@ export function listGroupId(date: string, source: MemberSource): string {
   return id.length <= 64 ? id : `ecm-eligible-${month}-${createHash('sha256').update(source.group.id).digest('hex').slice(0, 32)}`;
 }
 
-/** Decisions for a batch of members from their set-loaded evidence (the per-member decision function). */
-export async function decideBatch(ctx: FhirContext, patients: (Patient & { id: string })[], input: EligibilityInput): Promise<{ evidence: MemberEvidence; decided: MemberDecision }[]> {
-  const evidenceById = await loadPopulationEvidence(ctx, patients);
+/** Decisions for members whose evidence is loaded (the per-member decision function, member by member). */
+function decideLoaded(ctx: FhirContext, patients: (Patient & { id: string })[], evidenceById: Map<string, MemberEvidence>, input: EligibilityInput): { evidence: MemberEvidence; decided: MemberDecision }[] {
   const out: { evidence: MemberEvidence; decided: MemberDecision }[] = [];
   for (const patient of patients) {
     const evidence = evidenceById.get(patient.id)!;
@@ -49,12 +48,62 @@ export async function decideBatch(ctx: FhirContext, patients: (Patient & { id: s
   return out;
 }
 
+/** Decisions for a batch of members from their set-loaded evidence (the per-member decision function). */
+export async function decideBatch(ctx: FhirContext, patients: (Patient & { id: string })[], input: EligibilityInput): Promise<{ evidence: MemberEvidence; decided: MemberDecision }[]> {
+  return decideLoaded(ctx, patients, await loadPopulationEvidence(ctx, patients), input);
+}
+
+type LoadedBatch = { patients: (Patient & { id: string })[]; seen: number; evidence: Map<string, MemberEvidence> };
+
+/**
+ * Batches loaded ahead of the one being decided. Two: deciding a batch holds the event loop, so
+ * the batch right after it has usually only got its Patients when the decision ends; the one
+ * after that keeps PostgreSQL busy meanwhile.
+ */
+const LOAD_AHEAD = 2;
+
+/**
+ * The member batches with their evidence, the next ones loading while the current one is decided,
+ * so PostgreSQL reads while this process evaluates. Reading ahead is safe with persist: a batch
+ * writes POF records in its own members' compartments only, which no other batch's evidence
+ * includes.
+ */
+async function* loadedBatches(ctx: FhirContext, source: MemberSource): AsyncGenerator<LoadedBatch> {
+  const batches = memberBatches(ctx, source);
+  // An async generator queues next() calls: the loads get consecutive batches.
+  const load = async (): Promise<LoadedBatch | undefined> => {
+    const next = await batches.next();
+    if (next.done) return undefined;
+    return { ...next.value, evidence: await loadPopulationEvidence(ctx, next.value.patients) };
+  };
+  const ahead: Promise<LoadedBatch | undefined>[] = [];
+  const fill = () => {
+    while (ahead.length < LOAD_AHEAD) {
+      const loading = load();
+      // Awaited in turn; a run that stops first (cancelled, failed) must not leave one unhandled.
+      loading.catch(() => undefined);
+      ahead.push(loading);
+    }
+  };
+  try {
+    for (fill(); ; fill()) {
+      const current = await ahead.shift()!;
+      if (!current) return;
+      yield current;
+    }
+  } finally {
+    await Promise.all(ahead.map((loading) => loading.catch(() => undefined)));
+    await batches.return(undefined);
+  }
+}
+
 /**
  * The population run (identification.md "Population run"): members in batches of 200, evidence
- * loaded set-based, each member decided exactly as Patient/[id]/$ecm-eligibility decides it,
- * scored (ID-STRAT), then the list Group written and the CSV / NDJSON built. Members without a
- * Coverage are not evaluated (ELIG-BASE cannot hold). `progress` is called after every batch;
- * an aborted `signal` stops the run between batches (nothing more is written).
+ * loaded set-based (the next batch's while the current one is decided), each member decided
+ * exactly as Patient/[id]/$ecm-eligibility decides it, scored (ID-STRAT), then the list Group
+ * written and the CSV / NDJSON built. Members without a Coverage are not evaluated (ELIG-BASE
+ * cannot hold). `progress` is called after every batch; an aborted `signal` stops the run between
+ * batches (nothing more is written).
  */
 export async function runPopulation(
   ctx: FhirContext,
@@ -69,9 +118,9 @@ export async function runPopulation(
   let evaluated = 0;
   const eligible: Omit<ListEntry, 'rank'>[] = [];
   const written: string[] = [];
-  for await (const batch of memberBatches(ctx, source)) {
+  for await (const batch of loadedBatches(ctx, source)) {
     if (signal.aborted) throw new CancelledError('cancelled');
-    const decided = (await decideBatch(ctx, batch.patients, input)).filter((d) => d.evidence.coverages.length > 0);
+    const decided = decideLoaded(ctx, batch.patients, batch.evidence, input).filter((d) => d.evidence.coverages.length > 0);
     evaluated += decided.length;
     const ops: WriteOp[] = [];
     for (const { evidence, decided: { decision, profile, payors } } of decided) {
