@@ -66,6 +66,28 @@ export class TestMember {
     this.resources.push({ resourceType: 'Communication', id, status: 'not-done', category: [{ coding: [{ system: `${B}/ecm-category`, code: 'outreach' }] }], subject: this.subject, sent });
     return `Communication/${id}`;
   }
+  /** An outpatient (class AMB) visit with no crisis or urgent-care type. */
+  officeVisit(date: string): string {
+    const id = this.next('office');
+    this.resources.push({ resourceType: 'Encounter', id, status: 'finished', class: { system: ACT, code: 'AMB' }, subject: this.subject, period: { start: `${date}T09:00:00-07:00` } });
+    return `Encounter/${id}`;
+  }
+  /** A crisis-intervention service for MH/SUD symptoms (marker ecm-utilization-marker#crisis-service). */
+  crisisService(date: string): string {
+    const id = this.next('crisis');
+    this.resources.push({
+      resourceType: 'Encounter', id, status: 'finished', class: { system: ACT, code: 'FLD' },
+      type: [{ coding: [{ system: `${B}/ecm-utilization-marker`, code: 'crisis-service' }] }],
+      subject: this.subject, period: { start: `${date}T22:00:00-07:00` },
+    });
+    return `Encounter/${id}`;
+  }
+  /** HHS criterion (e): housing is expected to be lost on `lossDate` (Observation Z59.811, valueDateTime). */
+  housingLoss(lossDate: string, recorded = '2026-10-20'): string {
+    const id = this.next('housing-loss');
+    this.resources.push({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: ICD, code: 'Z59.811' }] }, subject: this.subject, effectiveDateTime: recorded, valueDateTime: lossDate });
+    return `Observation/${id}`;
+  }
   serviceByOrg(date: string, org: string): string {
     const id = this.next('service');
     this.resources.push({ resourceType: 'Encounter', id, status: 'finished', class: { system: ACT, code: 'AMB' }, subject: this.subject, period: { start: date }, serviceProvider: { reference: org } });

@@ -88,6 +88,24 @@ describe('homelessness (ELIG-A-HOMELESS v1/v2, ELIG-A-HOMELESS-NEED, ELIG-FAM-HO
     expect((await evaluate(build)).population('homelessness').met).toBe(false);
     expect((await evaluate(build, { profile: 'kern' })).population('homelessness').met).toBe(true);
   });
+  it('ELIG-A-HOMELESS HHS (e): housing lost 30 calendar days after E (homelessImminentLossDays) → met; 31 days → not met', async () => {
+    let ev: string[] = [];
+    const met = await evaluate((m) => (ev = [m.housingLoss('2026-12-01'), m.obs('complex-need', true)]));
+    const p = met.population('homelessness');
+    expect(p).toMatchObject({ met: true });
+    expect(sorted(p.rules)).toEqual(['ELIG-A-HOMELESS', 'ELIG-A-HOMELESS-NEED']);
+    expect(sorted(p.evidence)).toEqual(sorted(ev));
+    expect(p.reason).toBe('Housing loss expected (HHS e) on 2026-12-01, within 30 calendar days of 2026-11-01; complex need the member cannot manage alone');
+    const outside = await evaluate((m) => { m.housingLoss('2026-12-02'); m.obs('complex-need', true); });
+    expect(outside.population('homelessness').met).toBe(false);
+    expect(outside.population('homelessness').reason).toContain('housing loss expected (HHS e) not within 30 calendar days of 2026-11-01 (expected 2026-12-02)');
+    // already lost before E, or recorded after E: not criterion (e)
+    expect((await evaluate((m) => { m.housingLoss('2026-10-31'); m.obs('complex-need', true); })).population('homelessness').met).toBe(false);
+    expect((await evaluate((m) => { m.housingLoss('2026-11-20', '2026-11-02'); m.obs('complex-need', true); })).population('homelessness').met).toBe(false);
+  });
+  it('ELIG-FAM-HOMELESS HHS (e): a youth whose family loses its housing on E → met', async () => {
+    expect((await evaluate((m) => m.housingLoss(E), { birthDate: '2012-01-01' })).population('homelessness')).toMatchObject({ met: true, rules: ['ELIG-FAM-HOMELESS'] });
+  });
   it('RULE-EFFECTIVE: an adult caregiver with children needs a complex need under v1 (2023-06-30) but not under ELIG-FAM-HOMELESS (2023-07-01)', async () => {
     const build = (m: TestMember) => { m.dx('Z59.01', '2023-01-01'); m.obs('living-with-dependent-children', true, '2023-01-01'); };
     const v1 = await evaluate(build, { date: '2023-06-30' });
@@ -100,10 +118,25 @@ describe('homelessness (ELIG-A-HOMELESS v1/v2, ELIG-A-HOMELESS-NEED, ELIG-FAM-HO
 });
 
 describe('other POF rules at and below their thresholds', () => {
-  it('ELIG-A-SMHSUD: access + social factor + 2 ED visits for SMH in 12 months → met; 1 visit → not', async () => {
-    const build = (visits: number) => (m: TestMember) => { m.program(['smhs'], '2025-01-01'); m.dx('Z59.41', '2026-01-01'); for (let i = 0; i < visits; i++) m.ed(`2026-0${i + 2}-01`, { marked: false, reason: 'F20.9' }); };
+  it('ELIG-A-SMHSUD: access + social factor + 2 ED visits for SMH in 12 months → met; 1 visit → not (with outpatient care, so ED is not the only source)', async () => {
+    const build = (visits: number) => (m: TestMember) => { m.program(['smhs'], '2025-01-01'); m.dx('Z59.41', '2026-01-01'); m.officeVisit('2026-09-01'); for (let i = 0; i < visits; i++) m.ed(`2026-0${i + 2}-01`, { marked: false, reason: 'F20.9' }); };
     expect((await evaluate(build(2))).population('smh-sud')).toMatchObject({ met: true, rules: ['ELIG-A-SMHSUD'] });
     expect((await evaluate(build(1))).population('smh-sud').met).toBe(false);
+  });
+  it('ELIG-A-SMHSUD: ED / inpatient / crisis / urgent care as the only source of care in 12 months → met; one outpatient visit → not', async () => {
+    const base = (m: TestMember) => { m.program(['smhs'], '2025-01-01'); m.dx('Z59.41', '2026-01-01'); };
+    let ev: string[] = [];
+    const met = await evaluate((m) => { base(m); ev = [m.ed('2025-11-01', { marked: false }), m.stay('2026-03-01'), m.crisisService('2026-06-01')]; m.officeVisit('2025-10-31'); });
+    const p = met.population('smh-sud');
+    expect(p).toMatchObject({ met: true, rules: ['ELIG-A-SMHSUD'] });
+    for (const e of ev) expect(p.evidence).toContain(e);
+    expect(p.reason).toContain('crisis, ED, urgent care or inpatient as the only source of care: 3 such encounters and no other care between 2025-11-01 and 2026-11-01 (12 months)');
+    let office = '';
+    const not = await evaluate((m) => { base(m); m.ed('2026-02-01', { marked: false }); m.crisisService('2026-06-01'); office = m.officeVisit('2026-11-01'); });
+    expect(not.population('smh-sud').met).toBe(false);
+    expect(not.population('smh-sud').evidence).toContain(office);
+    expect(not.population('smh-sud').reason).toContain('1 other care encounters besides 2 crisis, ED, urgent care or inpatient ones');
+    expect((await evaluate(base)).population('smh-sud').met).toBe(false);
   });
   it('ELIG-C-SMHSUD: SMHS access alone → met for a child, not for an adult', async () => {
     expect((await evaluate((m) => m.program(['smhs'], '2025-01-01'), { birthDate: '2012-01-01' })).population('smh-sud')).toMatchObject({ met: true, rules: ['ELIG-C-SMHSUD'] });
@@ -130,6 +163,25 @@ describe('other POF rules at and below their thresholds', () => {
     const child = { birthDate: '2014-01-01' };
     expect((await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.obs('ace-score', 4); }, child)).population('ccs-wcm').met).toBe(true);
     expect((await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.obs('ace-score', 3); }, child)).population('ccs-wcm').met).toBe(false);
+  });
+  it('ELIG-C-CCS: law-enforcement contact (Z65.3) 12 months before E (ccsRecentContactMonths) → met; 13 months → not', async () => {
+    const child = { birthDate: '2012-01-01' };
+    let ev: string[] = [];
+    const met = await evaluate((m) => (ev = [m.program(['ccs'], '2020-01-01'), m.dx('Z65.3', '2025-11-01')]), child);
+    const p = met.population('ccs-wcm');
+    expect(p).toMatchObject({ met: true, rules: ['ELIG-C-CCS'] });
+    expect(sorted(p.evidence)).toEqual(sorted(ev));
+    expect(p.reason).toContain('law-enforcement contact: Z65.3 (2025-11-01)');
+    expect((await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.dx('Z65.3', '2025-10-01'); }, child)).population('ccs-wcm').met).toBe(false);
+  });
+  it('ELIG-C-CCS: MH/SUD crisis-intervention contact 12 months before E → met; 13 months → not; other Z55-Z65 codes are not CCS social factors', async () => {
+    const child = { birthDate: '2012-01-01' };
+    const met = await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.crisisService('2025-11-01'); }, child);
+    expect(met.population('ccs-wcm')).toMatchObject({ met: true, rules: ['ELIG-C-CCS'] });
+    expect(met.population('ccs-wcm').reason).toContain('1 MH/SUD crisis-intervention contacts between 2025-11-01 and 2026-11-01 (threshold 1 in 12 months)');
+    expect((await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.crisisService('2025-10-01'); }, child)).population('ccs-wcm').met).toBe(false);
+    expect((await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.dx('Z59.82', '2026-01-01'); }, child)).population('ccs-wcm').met).toBe(true);
+    expect((await evaluate((m) => { m.program(['ccs'], '2020-01-01'); m.dx('Z60.2', '2026-01-01'); }, child)).population('ccs-wcm').met).toBe(false);
   });
   it('ELIG-C-WELFARE: aged out of foster care through the day before the 26th birthday', async () => {
     const agedOut = (m: TestMember) => m.program(['foster-care', 'aged-out-of-foster-care'], '2010-01-01', '2019-01-01');

@@ -2,7 +2,7 @@ import type { CodeableConcept, Coding, Condition, Encounter, EpisodeOfCare, Obse
 import type { ValueSetMatcher } from '../rules/value-set-match.ts';
 import type { Criterion, NumberOrSetting } from '../rules/rule-types.ts';
 import type { PlanSettings } from '../settings/settings-profile.ts';
-import { ageOn, datePart, daysBefore, daysBetween, monthsBefore } from './dates.ts';
+import { datePart, daysAfter, daysBefore, daysBetween, monthsBefore } from './dates.ts';
 import type { MemberEvidence } from './member-evidence.ts';
 
 /** What a criterion found: whether it holds, the resources that made it hold, the ones examined. */
@@ -100,6 +100,20 @@ function encounterDate(e: Encounter): string | undefined {
   return datePart(e.period?.start);
 }
 
+/** An encounter that took place on or before E (not planned, cancelled or entered in error). */
+function encounterHeld(e: Encounter, date: string): boolean {
+  const d = encounterDate(e);
+  return !!d && d <= date && !['planned', 'cancelled', 'entered-in-error'].includes(e.status);
+}
+
+function encounterTypes(e: Encounter): CodeableConcept[] {
+  return [...(e.type ?? []), ...(e.serviceType ? [e.serviceType] : [])];
+}
+
+function hasClass(e: Encounter, classes: Coding[]): boolean {
+  return !!e.class && classes.some((k) => k.system === e.class!.system && k.code === e.class!.code);
+}
+
 // --- evaluation ---------------------------------------------------------------------------
 
 export function evaluateCriterion(c: Criterion, input: EvaluationInput): CriterionResult {
@@ -158,9 +172,9 @@ function evaluateKind(c: Criterion, input: EvaluationInput): CriterionResult {
       const threshold = num(c.threshold, settings);
       const from = monthsBefore(date, months);
       const ofClass = evidence.encounters.filter((e) => {
-        const d = encounterDate(e);
-        if (!d || d > date || ['planned', 'cancelled', 'entered-in-error'].includes(e.status)) return false;
-        if (!e.class || !c.classes.some((k) => k.system === e.class!.system && k.code === e.class!.code)) return false;
+        if (!encounterHeld(e, date)) return false;
+        if (c.classes && !hasClass(e, c.classes)) return false;
+        if (c.typeIn && valueSets.firstIn(c.typeIn, encounterTypes(e)) === undefined) return false;
         return !c.reasonIn || valueSets.firstIn(c.reasonIn, e.reasonCode ?? []) !== undefined;
       });
       const inWindow = ofClass.filter((e) => encounterDate(e)! >= from);
@@ -174,19 +188,22 @@ function evaluateKind(c: Criterion, input: EvaluationInput): CriterionResult {
     case 'condition': {
       const sets = [c.valueSet, ...(c.alsoWhen && setting(settings, c.alsoWhen.setting) === true ? [c.alsoWhen.valueSet] : [])];
       const examined = [c.valueSet, ...(c.alsoWhen ? [c.alsoWhen.valueSet] : [])];
-      const from = c.onsetWithinMonths ? monthsBefore(date, c.onsetWithinMonths) : undefined;
+      const within = c.onsetWithinMonths === undefined ? undefined : num(c.onsetWithinMonths, settings);
+      const from = within ? monthsBefore(date, within) : undefined;
+      const onsetOf = (x: Condition) => datePart(x.onsetDateTime ?? x.onsetPeriod?.start ?? x.recordedDate);
       const candidates = evidence.conditions.filter((x) => examined.some((vs) => valueSets.firstIn(vs, [x.code])));
       const counted = candidates.filter((x) => {
         if (!sets.some((vs) => valueSets.firstIn(vs, [x.code]))) return false;
         if (from) {
-          const onset = datePart(x.onsetDateTime ?? x.onsetPeriod?.start ?? x.recordedDate);
+          const onset = onsetOf(x);
           return !!onset && onset >= from && onset <= date && x.verificationStatus?.coding?.[0]?.code !== 'entered-in-error';
         }
         return conditionActiveOn(x, date);
       });
       const met = counted.length > 0;
-      const codes = counted.map((x) => display(x.code?.coding?.[0])).join(', ');
-      return result(met, counted.map(ref), candidates.map(ref), [met ? `${label}: ${codes}` : `no ${label} recorded`]);
+      const codes = counted.map((x) => `${display(x.code?.coding?.[0])}${from ? ` (${onsetOf(x)})` : ''}`).join(', ');
+      const window = from ? ` between ${from} and ${date}` : '';
+      return result(met, counted.map(ref), candidates.map(ref), [met ? `${label}: ${codes}` : `no ${label} recorded${window}`]);
     }
     case 'observation': {
       const min = c.min === undefined ? undefined : num(c.min, settings);
@@ -200,6 +217,23 @@ function evaluateKind(c: Criterion, input: EvaluationInput): CriterionResult {
       const value = min !== undefined && candidates.length > 0 ? ` (recorded ${candidates.map((o) => o.valueInteger ?? o.valueQuantity?.value).join(', ')}, threshold ${min})` : '';
       return result(met, counted.map(ref), candidates.map(ref), [met ? `${label}${value}` : `no ${label}${value}`]);
     }
+    case 'expectedEvent': {
+      const days = num(c.withinDays, settings);
+      const until = daysAfter(date, days);
+      const expected = (o: Observation) => datePart(o.valueDateTime);
+      const candidates = evidence.observations.filter((o) => observationOn(o, date) && valueSets.firstIn(c.valueSet, [o.code]) !== undefined);
+      const counted = candidates.filter((o) => {
+        const d = expected(o);
+        return !!d && d >= date && d <= until;
+      });
+      const met = counted.length > 0;
+      const horizon = `within ${days} calendar days of ${date}`;
+      const dates = (os: Observation[]) => os.map((o) => expected(o) ?? 'no date').join(', ');
+      const sentence = met ? `${label} on ${dates(counted)}, ${horizon}` : candidates.length > 0 ? `${label} not ${horizon} (expected ${dates(candidates)})` : `no ${label} recorded`;
+      return result(met, counted.map(ref), candidates.map(ref), [sentence]);
+    }
+    case 'onlyAcuteCare':
+      return evaluateOnlyAcuteCare(c, input);
     case 'program': {
       const matches = (e: EpisodeOfCare) =>
         (e.type ?? []).some((t) => (t.coding ?? []).some((k) => (c.valueSet && valueSets.codingIn(c.valueSet, k)) || (c.codes ?? []).some((x) => x.system === k.system && x.code === k.code)));
@@ -241,6 +275,27 @@ function evaluateKind(c: Criterion, input: EvaluationInput): CriterionResult {
     case 'priorEcm':
       return evaluatePriorEcm(c, input);
   }
+}
+
+function evaluateOnlyAcuteCare(c: Extract<Criterion, { kind: 'onlyAcuteCare' }>, input: EvaluationInput): CriterionResult {
+  const { date, evidence, settings, valueSets } = input;
+  const months = num(c.windowMonths, settings);
+  const min = num(c.min, settings);
+  const from = monthsBefore(date, months);
+  const label = c.label ?? c.kind;
+  const inWindow = evidence.encounters.filter((e) => encounterHeld(e, date) && encounterDate(e)! >= from);
+  const isAcute = (e: Encounter) => hasClass(e, c.classes) || valueSets.firstIn(c.typeIn, encounterTypes(e)) !== undefined;
+  const acute = inWindow.filter(isAcute);
+  const other = inWindow.filter((e) => !isAcute(e));
+  const met = acute.length >= min && other.length === 0;
+  const window = `between ${from} and ${date} (${months} months)`;
+  const sentence = met
+    ? `${label}: ${acute.length} such encounters and no other care ${window}`
+    : acute.length < min
+      ? `no ${label}: ${acute.length} crisis, ED, urgent care or inpatient encounters ${window} (at least ${min})`
+      : `no ${label}: ${other.length} other care encounters besides ${acute.length} crisis, ED, urgent care or inpatient ones ${window}`;
+  // With no acute encounter the member's other encounters say nothing about this criterion.
+  return result(met, acute.map(ref), acute.length > 0 ? inWindow.map(ref) : [], [sentence]);
 }
 
 function evaluateUnresponsive(c: Extract<Criterion, { kind: 'unresponsiveOutreach' }>, input: EvaluationInput): CriterionResult {

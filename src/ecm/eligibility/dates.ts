@@ -27,6 +27,10 @@ export function daysBefore(date: string, days: number): string {
   return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
 }
 
+export function daysAfter(date: string, days: number): string {
+  return daysBefore(date, -days);
+}
+
 export function daysBetween(from: string, to: string): number {
   const [y1, m1, d1] = parts(from);
   const [y2, m2, d2] = parts(to);

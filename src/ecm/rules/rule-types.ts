@@ -26,11 +26,13 @@ export type Criterion = CriterionBase &
     | { kind: 'not'; of: Criterion }
     /** Completed years on E (DATE-UNITS). */
     | { kind: 'age'; min?: NumberOrSetting; maxExclusive?: NumberOrSetting }
-    /** Encounters of a class, all markers present, optionally for a reason, counted in a trailing window. */
+    /** Encounters of a class (or a type), all markers present, optionally for a reason, counted in a trailing window. */
     | {
         kind: 'encounters';
-        /** Encounter.class codes (v3-ActCode), e.g. EMER for ED visits. */
-        classes: Coding[];
+        /** Encounter.class codes (v3-ActCode), e.g. EMER for ED visits; absent = any class. */
+        classes?: Coding[];
+        /** A value set one of Encounter.type / serviceType must be in (e.g. crisis services). */
+        typeIn?: string;
         markers?: Coding[];
         reasonIn?: string;
         windowMonths: NumberOrSetting;
@@ -39,9 +41,21 @@ export type Criterion = CriterionBase &
         unmarkedCite?: string;
       }
     /** Active Conditions (on E) with a code in `valueSet`; `alsoWhen` adds a value set under a setting. */
-    | { kind: 'condition'; valueSet: string; alsoWhen?: { setting: string; valueSet: string }; onsetWithinMonths?: number }
+    | { kind: 'condition'; valueSet: string; alsoWhen?: { setting: string; valueSet: string }; onsetWithinMonths?: NumberOrSetting }
     /** A final Observation with this code on or before E: true, or an integer at least `min`; components all true. */
     | { kind: 'observation'; code: Coding; min?: NumberOrSetting; components?: Coding[] }
+    /**
+     * An expected event: a final Observation (code in `valueSet`, recorded on or before E) whose
+     * valueDateTime, the date the event is expected, lies from E through E + `withinDays` calendar
+     * days (HHS homelessness criterion (e), housing lost within homelessImminentLossDays).
+     */
+    | { kind: 'expectedEvent'; valueSet: string; withinDays: NumberOrSetting }
+    /**
+     * Acute care as the only source of care: in the trailing window at least `min` Encounters of
+     * `classes` or with a type in `typeIn`, and no other Encounter (ELIG-A-SMHSUD crisis, ED,
+     * urgent care or inpatient as the sole source of care).
+     */
+    | { kind: 'onlyAcuteCare'; classes: Coding[]; typeIn: string; windowMonths: NumberOrSetting; min: NumberOrSetting }
     /** A program enrollment (EpisodeOfCare.type) active on E, ended within the trailing months, or ever. */
     | { kind: 'program'; valueSet?: string; codes?: Coding[]; when: 'active' | 'active-or-ended-within' | 'ended-within' | 'any'; months?: number }
     /** A settings-profile value is one of `in`. */

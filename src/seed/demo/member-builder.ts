@@ -187,6 +187,56 @@ export class MemberBuilder {
     return `Encounter/${id}`;
   }
 
+  /** An outpatient visit at the member's primary care clinic (another source of care than crisis / ED / inpatient). */
+  officeVisit(date: string): string {
+    const id = this.nextId('office');
+    this.resources.push({
+      resourceType: 'Encounter',
+      id,
+      status: 'finished',
+      class: { system: ACT_CODE, code: 'AMB', display: 'ambulatory' },
+      type: [{ text: 'Primary care office visit' }],
+      subject: this.subject,
+      period: { start: `${date}T10:00:00-07:00`, end: `${date}T10:30:00-07:00` },
+      serviceProvider: ref('Organization/pcp-east-bakersfield-clinic'),
+    } satisfies Encounter);
+    return `Encounter/${id}`;
+  }
+
+  /** A mobile crisis team contact for MH/SUD symptoms (marker ecm-utilization-marker#crisis-service; ELIG-C-CCS, ELIG-A-SMHSUD). */
+  crisisService(date: string): string {
+    const id = this.nextId('crisis');
+    this.resources.push({
+      resourceType: 'Encounter',
+      id,
+      status: 'finished',
+      class: { system: ACT_CODE, code: 'FLD', display: 'field' },
+      type: [concept('ecm-utilization-marker', 'crisis-service', 'Crisis-intervention service (MH/SUD)'), { text: 'Mobile crisis team response (HCPCS H2011)' }],
+      subject: this.subject,
+      period: { start: `${date}T21:00:00-07:00`, end: `${date}T23:00:00-07:00` },
+      serviceProvider: ref('Organization/county-kern-bhrs'),
+    } satisfies Encounter);
+    return `Encounter/${id}`;
+  }
+
+  /** HHS homelessness criterion (e): the member will lose the housing on `lossDate` (Observation Z59.811, valueDateTime). */
+  housingLoss(recorded: string, lossDate: string, what: string): string {
+    const id = this.nextId('housing-loss');
+    this.resources.push({
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'social-history', display: 'Social History' }] }],
+      code: { coding: [{ system: ICD10, code: 'Z59.811', display: 'Housing instability, housed, with risk of homelessness' }], text: 'Date the member will lose the housing' },
+      subject: this.subject,
+      effectiveDateTime: recorded,
+      performer: [ref('Practitioner/demo-lcm-5')],
+      valueDateTime: lossDate,
+      note: [{ text: what }],
+    } satisfies Observation);
+    return `Observation/${id}`;
+  }
+
   /** ICD-10-CM diagnosis or SDOH Z-code. */
   dx(code: string, display: string, onset: string): string {
     const sdoh = /^Z(5[5-9]|6[0-5])/.test(code); // ICD-10-CM Z55-Z65: social determinants of health

@@ -388,5 +388,48 @@ export function buildMembers(): MemberBuilder[] {
     m.met('birth-equity', ['ELIG-A-BIRTH'], [preg, smhs], 'Pregnant and eligible under another POF (smh-sud)');
     add(m.differsUnder({ profile: 'kern', setting: 'birthEquityLogic', code: 'birth-equity', met: false, rules: ['ELIG-A-BIRTH'], reason: 'Kern counts only the disparity condition, which is not recorded' }));
   }
+
+  // --- dated criteria: imminent housing loss (HHS e), acute care as the only source, recent contacts ---
+  {
+    const m = new MemberBuilder(57, { given: 'Denise', gender: 'female', birthDate: '1976-04-14', language: 'en', scenario: 'adult, housed, eviction court order: housing lost 2026-11-25 (24 days after E), complex need' });
+    const ev = [m.housingLoss('2026-10-20', '2026-11-25', 'Unlawful-detainer judgment: must leave the apartment by 2026-11-25'), complexNeed(m, '2026-10-22')];
+    add(m.met('homelessness', ['ELIG-A-HOMELESS', 'ELIG-A-HOMELESS-NEED'], ev, 'Will imminently lose housing (HHS e): eviction on 2026-11-25, within 30 days of 2026-11-01, with a recorded complex need'));
+  }
+  {
+    const m = new MemberBuilder(58, { given: 'Gilbert', gender: 'male', birthDate: '1966-08-02', language: 'es', scenario: 'adult, notice to vacate by 2026-12-15 (44 days after E), complex need' });
+    const ev = [m.housingLoss('2026-10-01', '2026-12-15', '60-day notice to vacate: the building is being sold'), complexNeed(m, '2026-10-05')];
+    add(m.notMet('homelessness', ['ELIG-A-HOMELESS'], ev, 'Housing loss expected 2026-12-15, more than 30 days (homelessImminentLossDays) after 2026-11-01: not HHS (e) yet'));
+  }
+  {
+    const m = new MemberBuilder(59, { given: 'Terrence', gender: 'male', birthDate: '1983-01-25', language: 'en', scenario: 'adult, SMHS access + food insecurity; one ED visit and a mobile crisis contact are his only care in 12 months' });
+    const ev = [
+      m.program([['smhs', 'County specialty mental health services']], 'county-kern-bhrs', '2025-08-01'),
+      m.dx('F31.9', 'Bipolar disorder, unspecified', '2024-06-01'),
+      m.dx('Z59.41', 'Food insecurity', '2026-02-01'),
+      m.ed('2026-03-14', { avoidable: false, reason: ['F31.9', 'Bipolar disorder, unspecified'] }),
+      m.crisisService('2026-07-30'),
+    ];
+    add(m.met('smh-sud', ['ELIG-A-SMHSUD'], ev, 'SMHS access, food insecurity, and crisis / ED care as the only source of care in the trailing 12 months'));
+  }
+  {
+    const m = new MemberBuilder(60, { given: 'Marisol', gender: 'female', birthDate: '1987-10-09', language: 'es', scenario: 'adult, SMHS access + food insecurity, one ED visit and one primary care visit in 12 months' });
+    const ev = [
+      m.program([['smhs', 'County specialty mental health services']], 'county-kern-bhrs', '2025-08-01'),
+      m.dx('Z59.41', 'Food insecurity', '2026-02-01'),
+      m.ed('2026-04-02', { avoidable: false, reason: F20 }),
+      m.officeVisit('2026-09-10'),
+    ];
+    add(m.notMet('smh-sud', ['ELIG-A-SMHSUD'], ev, 'The ED is not her only source of care (a primary care visit on 2026-09-10), and one ED visit for SMH is below 2'));
+  }
+  {
+    const m = new MemberBuilder(61, { given: 'Diego', gender: 'male', birthDate: '2011-05-30', language: 'es', scenario: 'child in CCS, mobile crisis contact for MH symptoms on 2026-04-10' });
+    const ev = [m.program([['ccs', 'California Children’s Services']], 'county-kern-ccs', '2017-03-01'), m.crisisService('2026-04-10')];
+    add(m.met('ccs-wcm', ['ELIG-C-CCS'], ev, 'In CCS with a recent MH/SUD crisis-intervention contact (2026-04-10, within ccsRecentContactMonths = 12)'));
+  }
+  {
+    const m = new MemberBuilder(62, { given: 'Kayla', gender: 'female', birthDate: '2009-12-19', language: 'en', scenario: 'youth in CCS WCM, arrested 2025-09-15 (more than 12 months before E), no other social factor' });
+    const ev = [m.program([['ccs-wcm', 'CCS Whole Child Model']], 'county-kern-ccs', '2021-01-01'), m.dx('Z65.3', 'Problems related to other legal circumstances', '2025-09-15')];
+    add(m.notMet('ccs-wcm', ['ELIG-C-CCS'], ev, 'The law-enforcement contact of 2025-09-15 is older than ccsRecentContactMonths (12 months before 2026-11-01)'));
+  }
   return members;
 }
