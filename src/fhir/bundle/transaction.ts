@@ -10,6 +10,7 @@ import type { FhirContext, FhirResponse, HttpMethod } from '../request.ts';
 import { dispatch } from '../dispatch.ts';
 import { isResourceType } from '../resource-types.ts';
 import { assertConformsToClaimedProfiles } from '../validation/validate-resource.ts';
+import { applyWriteRules } from '../write-rules.ts';
 import { type RawEntry, bundleJson } from './bundle-json.ts';
 import { statusLine, stripUndefined } from './batch.ts';
 import { entryRequest, patchOperations, planEntry, type PlannedEntry } from './plan-entry.ts';
@@ -118,7 +119,8 @@ export async function transaction(ctx: FhirContext, bundle: Bundle, prefer: stri
       });
     }
 
-    // 3. One set-based write for every create, update, patch and delete.
+    // 3. The write rules (src/fhir/write-rules.ts), then one set-based write for every create, update, patch and delete.
+    for (const o of ops) o.op = await atEntry(o.index, planned[o.index].entry, () => applyWriteRules(tx, o.op));
     let written: WriteResult[];
     try {
       written = await repo.write(ctx.access, ops.map((o) => o.op));

@@ -1,3 +1,7 @@
+import { ecmAssignOperation } from '../../ecm/assignment/ecm-assign-operation.ts';
+import { ecmMemberListOperation } from '../../ecm/assignment/ecm-member-list-operation.ts';
+import { ecmAcknowledgeOperation } from '../../ecm/authorization/ecm-acknowledge-operation.ts';
+import { ecmDecideOperation } from '../../ecm/authorization/ecm-decide-operation.ts';
 import { ecmEligibilityOperation } from '../../ecm/eligibility/ecm-eligibility-operation.ts';
 import { ecmEligibilityPopulationOperation } from '../../ecm/population/ecm-eligibility-population-operation.ts';
 import { ecmEligibilityStatusOperation } from '../../ecm/population/ecm-eligibility-status-operation.ts';
@@ -19,5 +23,9 @@ export function allOperations(): Operation[] {
     ecmEligibilityOperation,
     ecmEligibilityPopulationOperation,
     ecmEligibilityStatusOperation,
+    ecmDecideOperation,
+    ecmAcknowledgeOperation,
+    ecmAssignOperation,
+    ecmMemberListOperation,
   ];
 }

@@ -1,0 +1,86 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { systemAccess } from '../auth/access-context.ts';
+import { authorizationWriteRule } from '../ecm/authorization/authorization-write-rule.ts';
+import type { WriteOp } from './repository.ts';
+import type { FhirContext } from './request.ts';
+
+/**
+ * Write rules: server business rules that every create and update of a resource type passes
+ * through, whatever route it took. The interactions call `applyWriteRules` right before
+ * `Repository.write` — create, update and conditional update, PATCH, and each entry of a
+ * transaction (after its references are resolved, on the transaction's repository); batch
+ * entries go through the same interactions. A rule may amend the resource (a value the server
+ * owns, such as a due date) or refuse the write by throwing a FhirError (an OperationOutcome
+ * naming the rule). Deletes are not passed to rules.
+ *
+ * Server operations that write on purpose (e.g. `$ecm-decide`) call `applyWriteRules` with their
+ * name as `operation`, which a rule may read to allow what a client's plain write may not.
+ * Code that calls `Repository.write` directly (the demo seed loader goes through a transaction,
+ * so it is checked too) bypasses the rules.
+ */
+export interface WriteRuleContext {
+  /** The request's context; its `repo` is the transaction's when the write is part of one. */
+  fhir: FhirContext;
+  /** The server operation making this write (e.g. `ecm-decide`); absent for a client's plain write. */
+  operation?: string;
+}
+
+export interface WriteRule {
+  resourceType: string;
+  /**
+   * Judges one write: `previous` is the current version (undefined on a create, or an update of a
+   * missing or deleted resource). Returns the resource to write (possibly amended) when the rule
+   * concerns this write, undefined when it does not; throws a FhirError to refuse it.
+   */
+  prepare(resource: Resource, previous: Resource | undefined, context: WriteRuleContext): Promise<Resource | undefined>;
+}
+
+/** Every write rule of the server; each module adds its own line here. */
+export function allWriteRules(): WriteRule[] {
+  return [authorizationWriteRule];
+}
+
+let rulesByType: Map<string, WriteRule[]> | undefined;
+
+function rulesFor(resourceType: string): WriteRule[] {
+  if (!rulesByType) {
+    rulesByType = new Map();
+    for (const rule of allWriteRules()) rulesByType.set(rule.resourceType, [...(rulesByType.get(rule.resourceType) ?? []), rule]);
+  }
+  return rulesByType.get(resourceType) ?? [];
+}
+
+/**
+ * Runs the write rules of the op's resource type and returns the op to hand to the repository.
+ * The previous version is read (with system access: the repository still checks the caller's
+ * access on the write itself) only for types that have rules. When a rule judged an update
+ * against the previous version, the update is pinned to that version (If-Match), so a write that
+ * came in between makes it fail (412) instead of being silently overwritten.
+ */
+export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?: string): Promise<WriteOp> {
+  if (op.kind === 'delete') return op;
+  const rules = rulesFor(op.resource.resourceType);
+  if (rules.length === 0) return op;
+  let previous: Resource | undefined;
+  let previousVersion: number | undefined;
+  if (op.kind === 'update') {
+    const stored = await ctx.repo.read(systemAccess, op.resource.resourceType, op.resource.id);
+    if (stored && !stored.deleted && stored.json !== null) {
+      previous = JSON.parse(stored.json) as Resource;
+      previousVersion = stored.versionId;
+    }
+  }
+  let resource: Resource = op.resource;
+  let judged = false;
+  for (const rule of rules) {
+    const prepared = await rule.prepare(resource, previous, { fhir: ctx, operation });
+    if (prepared) {
+      resource = prepared;
+      judged = true;
+    }
+  }
+  if (!judged) return op;
+  const withId = { ...resource, id: op.resource.id } as Resource & { id: string };
+  if (op.kind === 'create') return { ...op, resource: withId };
+  return { ...op, resource: withId, ifMatch: op.ifMatch ?? previousVersion };
+}
