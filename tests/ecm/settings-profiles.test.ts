@@ -76,6 +76,8 @@ describe('the shipped profiles (ECM-RULES.md 0.5)', () => {
       caseByCaseAllowed: true,
       caseByCaseReviewerRole: 'medical-director',
       cocStartDays: 30,
+      // the table leaves it "—", but CONT-HIST-K states "No automatic authorization"
+      cocAutoAuthorize: false,
       authBeforeAssignment: true,
       authTatRoutineWorkingDays: 5,
       authTatExpeditedHours: 72,

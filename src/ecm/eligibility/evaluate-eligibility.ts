@@ -36,8 +36,13 @@ function inForce(rule: EligibilityRule, date: string): boolean {
 
 const uniq = (xs: string[]) => [...new Set(xs)];
 
+const otherPofRules = new WeakMap<EligibilityRule, boolean>();
+
+/** Whether a rule reads other POFs' results (evaluated in the second pass); computed once per rule. */
 function usesOtherPof(rule: EligibilityRule): boolean {
-  return JSON.stringify(rule.criteria).includes('"otherPof"');
+  let uses = otherPofRules.get(rule);
+  if (uses === undefined) otherPofRules.set(rule, (uses = JSON.stringify(rule.criteria).includes('"otherPof"')));
+  return uses;
 }
 
 interface RuleOutcome {
