@@ -3,7 +3,7 @@ import type { Group, GroupMember, Period } from '@medplum/fhirtypes';
 import type { AccessContext } from '../../auth/access-context.ts';
 import type { Repository } from '../../fhir/repository.ts';
 import { searchAll, type Stored } from './search-all.ts';
-import { ATTRIBUTION_LIST_SYSTEM, CS, EXT, coding, idOf, profileUrl, ref } from './vocabulary.ts';
+import { ATTRIBUTION_LIST_SYSTEM, CS, EXT, coding, idOf, literalTarget, profileUrl, ref } from './vocabulary.ts';
 
 /**
  * The plan–provider attribution list (ecm-attribution-group, X-ATR after Da Vinci ATR): one Group
@@ -19,12 +19,18 @@ export function changeTypeOf(m: GroupMember): AttributionChange | undefined {
   return m.extension?.find((e) => e.url === EXT.attributionChange)?.valueCode as AttributionChange | undefined;
 }
 
+/**
+ * The Group of this plan and provider. One criterion, the provider (a handful of Groups: one per
+ * plan), the plan checked here: with two criteria the search first counts each one's index rows
+ * to pick where to start, a statement more on every assignment.
+ */
 export async function findAttributionGroup(repo: Repository, access: AccessContext, plan: string, provider: string): Promise<Stored<Group> | undefined> {
   const { matches } = await searchAll<Group>(repo, access, 'Group', [
     { kind: 'reference', param: 'attributed-provider', values: [{ targetType: 'Organization', targetId: idOf(provider) }] },
-    { kind: 'reference', param: 'managing-entity', values: [{ targetType: 'Organization', targetId: idOf(plan) }] },
   ]);
-  return matches.sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1))[0];
+  return matches
+    .filter((m) => literalTarget(m.resource.managingEntity?.reference) === plan)
+    .sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1))[0];
 }
 
 export function newAttributionGroup(plan: string, provider: string, providerName?: string): Group & { id: string } {

@@ -31,8 +31,9 @@ function lostRace(err: unknown): boolean {
  * ECM provider by ASSIGN-ORDER, records every candidate (ASSIGN-RECORD), and writes the
  * enrollment, care team, attribution entry, capacity used, notices and decision record in one
  * repository transaction; `dryRun` decides and writes nothing. Two calls racing for the last
- * place: the loser's transaction fails its version guard, rolls back and runs again, and then
- * finds no place left (or the member already assigned).
+ * place: the loser's capacity write fails its version guard and it decides again in the same
+ * transaction on the network as committed (run-assignment.ts), then finds no place left; any
+ * other lost race (the request or list changed, a deadlock) rolls back and runs again here.
  */
 export const ecmAssignOperation: Operation = {
   name: 'ecm-assign',

@@ -3,11 +3,12 @@ import type { Repository } from '../../fhir/repository.ts';
 import { gone, notFound } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import { coverageOn } from '../eligibility/evaluate-eligibility.ts';
-import { loadMemberEvidence, type MemberEvidence } from '../eligibility/member-evidence.ts';
+import type { MemberEvidence } from '../eligibility/member-evidence.ts';
 import { valueSetMatcherFor } from '../rules/value-set-match.ts';
 import { settingsProfileForPayors, type SettingsProfile } from '../settings/settings-profile.ts';
 import { assignmentFacts, currentEnrollment, type AssignmentFacts } from './assignment-facts.ts';
 import { isAuthorization } from './assignment-due.ts';
+import { loadMemberRecords } from './member-records.ts';
 import { loadProviderNetwork, type ProviderNetwork } from './provider-network.ts';
 import { ruleError } from '../rule-error.ts';
 import { readMany, readStored, searchAll, type Stored } from './search-all.ts';
@@ -45,7 +46,7 @@ function participantReferences(teams: CareTeam[]): string[] {
  * Organizations behind Organization, PractitionerRole and Practitioner references: roles are
  * read, a practitioner's roles searched (those coded ecm-role#pcp first, when any is).
  */
-async function organizationResolver(repo: Repository, ctx: FhirContext, references: string[]): Promise<(reference: string) => string[]> {
+async function organizationResolver(repo: Repository, ctx: FhirContext, references: string[]): Promise<OrganizationResolver> {
   const roleIds = references.filter((r) => r.startsWith('PractitionerRole/')).map(idOf);
   const roles = await readMany<PractitionerRole>(repo, ctx.access, 'PractitionerRole', roleIds);
   const byPractitioner = new Map<string, PractitionerRole[]>();
@@ -59,29 +60,32 @@ async function organizationResolver(repo: Repository, ctx: FhirContext, referenc
     byPractitioner.set(p, pcpRoles.length > 0 ? pcpRoles : active);
   }
   const orgOf = (r: PractitionerRole) => relativeReference(r.organization, 'Organization');
-  return (reference) => {
-    if (reference.startsWith('Organization/')) return [reference];
-    if (reference.startsWith('PractitionerRole/')) {
-      const org = roles.get(idOf(reference))?.resource;
-      return org && orgOf(org) ? [orgOf(org)!] : [];
-    }
-    if (reference.startsWith('Practitioner/')) return (byPractitioner.get(reference) ?? []).map(orgOf).filter((o): o is string => !!o);
-    return [];
+  return {
+    organizationOf: (reference) => {
+      if (reference.startsWith('Organization/')) return [reference];
+      if (reference.startsWith('PractitionerRole/')) {
+        const org = roles.get(idOf(reference))?.resource;
+        return org && orgOf(org) ? [orgOf(org)!] : [];
+      }
+      if (reference.startsWith('Practitioner/')) return (byPractitioner.get(reference) ?? []).map(orgOf).filter((o): o is string => !!o);
+      return [];
+    },
+    rolesOf: (practitioner) => byPractitioner.get(practitioner) ?? [],
   };
 }
 
-async function memberPcp(repo: Repository, ctx: FhirContext, patient: Patient, organizationOf: (r: string) => string[]): Promise<MemberPcp | undefined> {
+interface OrganizationResolver {
+  organizationOf(reference: string): string[];
+  /** The active roles of a Practitioner among the references resolved: those coded pcp when any is, in id order. */
+  rolesOf(practitioner: string): PractitionerRole[];
+}
+
+/** The member's PCP: the first generalPractitioner, a Practitioner standing for its (pcp-coded first) active role. */
+function memberPcp(patient: Patient, resolver: OrganizationResolver): MemberPcp | undefined {
   const gp = (patient.generalPractitioner ?? []).map((g: Reference) => relativeReference(g)).find((r): r is string => !!r);
   if (!gp) return undefined;
-  let reference = gp;
-  if (gp.startsWith('Practitioner/')) {
-    const { matches } = await searchAll<PractitionerRole>(repo, ctx.access, 'PractitionerRole', [
-      { kind: 'reference', param: 'practitioner', values: [{ targetType: 'Practitioner', targetId: idOf(gp) }] },
-    ]);
-    const roles = matches.map((m) => m.resource).filter((r) => r.active !== false).sort((a, b) => Number(hasCoding(b.code, CS.role, 'pcp')) - Number(hasCoding(a.code, CS.role, 'pcp')));
-    if (roles[0]) reference = `PractitionerRole/${roles[0].id}`;
-  }
-  return { reference, organizations: organizationOf(gp) };
+  const role = gp.startsWith('Practitioner/') ? resolver.rolesOf(gp)[0] : undefined;
+  return { reference: role ? `PractitionerRole/${role.id}` : gp, organizations: resolver.organizationOf(gp) };
 }
 
 /**
@@ -103,13 +107,10 @@ export async function loadAssignment(ctx: FhirContext, repo: Repository, request
   if (!patientStored) throw ruleError(422, 'AUTH-FLOW', `${subject}, the subject of ServiceRequest/${requestId}, does not exist`);
   const patient = patientStored.resource;
 
-  const txCtx: FhirContext = { ...ctx, repo };
-  const evidence = await loadMemberEvidence(txCtx, patient);
-  const { matches: careTeams } = await searchAll<CareTeam>(repo, ctx.access, 'CareTeam', [
-    { kind: 'reference', param: 'subject', values: [{ targetType: 'Patient', targetId: patient.id }] },
-  ]);
+  const { evidence, careTeams } = await loadMemberRecords(repo, ctx.access, patient);
   const gpRefs = (patient.generalPractitioner ?? []).map((g) => relativeReference(g)).filter((r): r is string => !!r);
-  const organizationOf = await organizationResolver(repo, ctx, [...participantReferences(careTeams.map((c) => c.resource)), ...gpRefs]);
+  const resolver = await organizationResolver(repo, ctx, [...participantReferences(careTeams.map((c) => c.resource)), ...gpRefs]);
+  const organizationOf = resolver.organizationOf;
 
   const { current: coverage, latest } = coverageOn(evidence.coverages, date);
   const payors = ((coverage ?? latest)?.payor ?? []).map((p) => relativeReference(p, 'Organization')).filter((r): r is string => !!r);
@@ -131,6 +132,6 @@ export async function loadAssignment(ctx: FhirContext, repo: Repository, request
   const network = await loadProviderNetwork(repo, ctx.access);
   const currentEpisode = currentEnrollment(evidence.episodes, patient.id);
   const current = currentEpisode ? await readStored<EpisodeOfCare>(repo, ctx.access, `EpisodeOfCare/${currentEpisode.id}`) : undefined;
-  const pcp = await memberPcp(repo, ctx, patient, organizationOf);
+  const pcp = memberPcp(patient, resolver);
   return { request, kind, patient, evidence, careTeams, profile, ...(plan ? { plan } : {}), facts, network, ...(current ? { current } : {}), ...(pcp ? { pcp } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { CareTeam, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import type { Repository, WriteOp, WriteResult } from '../../fhir/repository.ts';
+import { FhirError } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import { applyWriteRules } from '../../fhir/write-rules.ts';
 import { changeDueFor, pcpNoticeDueFor } from './assignment-due.ts';
@@ -11,6 +12,7 @@ import { assignmentWrites, changeWrites, enrollmentPof, leadCareManagerWrites, t
 import { findAttributionGroup } from './attribution-group.ts';
 import { checkLeadCareManager, type LeadCareManager } from './lead-care-manager.ts';
 import { loadAssignment, type LoadedAssignment } from './load-assignment.ts';
+import { loadProviderNetwork, type ProviderNetwork } from './provider-network.ts';
 import { ruleError } from '../rule-error.ts';
 import { readStored, type Stored } from './search-all.ts';
 import { relativeReference } from './vocabulary.ts';
@@ -81,13 +83,13 @@ function noQualifiedProvider(decision: AssignmentDecision): never {
 }
 
 /** The old assignment a change ends: its care teams, the service whose place it used, its attribution list. */
-async function changeFrom(ctx: FhirContext, repo: Repository, loaded: LoadedAssignment, plan: string): Promise<ChangeFrom> {
+async function changeFrom(ctx: FhirContext, repo: Repository, loaded: LoadedAssignment, network: ProviderNetwork, plan: string): Promise<ChangeFrom> {
   const episode = loaded.current!;
   const provider = relativeReference(episode.resource.managingOrganization, 'Organization')!;
   const teamRefs = new Set((episode.resource.team ?? []).map((t) => t.reference));
   const careTeams = loaded.careTeams.filter((t) => teamRefs.has(`CareTeam/${t.resource.id}`) && t.resource.status !== 'inactive');
   const pof = enrollmentPof(episode.resource);
-  const services = loaded.network.byProvider(provider);
+  const services = network.byProvider(provider);
   const service = services.find((s) => pof && s.pofs.includes(pof)) ?? services[0];
   const group = await findAttributionGroup(repo, ctx.access, plan, provider);
   return { episode, careTeams, ...(service ? { service } : {}), ...(pof ? { pof } : {}), ...(group ? { group } : {}) };
@@ -96,7 +98,15 @@ async function changeFrom(ctx: FhirContext, repo: Repository, loaded: LoadedAssi
 /** The name this operation gives the server's write rules (src/fhir/write-rules.ts). */
 export const ASSIGN_OPERATION = 'ecm-assign';
 
-async function applyWrites(ctx: FhirContext, repo: Repository, locks: WriteOp[], ops: WriteOp[]): Promise<WriteResult[]> {
+/**
+ * The first capacity row was changed by a concurrent assignment after this one read the network:
+ * nothing is written yet, and the row lock taken by the failed write is now this transaction's.
+ */
+class StaleCapacity {
+  constructor(readonly error: FhirError) {}
+}
+
+async function applyWrites(ctx: FhirContext, repo: Repository, locks: WriteOp[], ops: WriteOp[]): Promise<WriteResult[] | StaleCapacity> {
   const txCtx: FhirContext = { ...ctx, repo };
   const judged = async (list: WriteOp[]) => {
     const out: WriteOp[] = [];
@@ -105,9 +115,22 @@ async function applyWrites(ctx: FhirContext, repo: Repository, locks: WriteOp[],
   };
   const results: WriteResult[] = [];
   // Capacity rows first, one statement each in id order: the row lock is taken before anything else is written.
-  for (const lock of await judged(locks)) results.push(...(await repo.write(ctx.access, [lock])));
+  for (const [i, lock] of (await judged(locks)).entries()) {
+    try {
+      results.push(...(await repo.write(ctx.access, [lock])));
+    } catch (err) {
+      // The version guard failed after SELECT ... FOR UPDATE: no SQL error, the transaction goes on.
+      if (i === 0 && err instanceof FhirError && err.status === 412) return new StaleCapacity(err);
+      throw err;
+    }
+  }
   results.push(...(await repo.write(ctx.access, await judged(ops))));
   return results;
+}
+
+function written(results: WriteResult[] | StaleCapacity): string[] {
+  if (results instanceof StaleCapacity) throw results.error;
+  return results.map(versioned);
 }
 
 const versioned = (r: WriteResult) => `${r.stored.resourceType}/${r.stored.id}/_history/${r.stored.versionId}`;
@@ -163,17 +186,60 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
       targets: targets(ops), request: `ServiceRequest/${requestId}`, date: input.date, recorded: nowIso, agent, plan,
       settingsProfile: outcome.settingsProfile, rules, activity: input.change ? 'Member-requested change of Lead Care Manager' : 'Lead Care Manager named',
     });
-    outcome.written = (await applyWrites(ctx, repo, [], [...ops, { kind: 'create', resource: record }])).map(versioned);
+    outcome.written = written(await applyWrites(ctx, repo, [], [...ops, { kind: 'create', resource: record }]));
     return outcome;
   }
 
   if (loaded.facts.pofs.length === 0) {
     throw ruleError(422, 'ASSIGN-PROVIDER-QUAL', `ServiceRequest/${requestId} names no Population of Focus (reasonCode or reasonReference) and the member has no active POF Condition, so no POF contract can be checked`);
   }
+  const attempt: Attempt = { ctx, repo, loaded, input, mode, plan, agent, nowIso, requestId, lcmLoaded, writeInput, outcome };
+  let network = loaded.network;
+  for (let round = 1; ; round++) {
+    const result = await decideAndWrite(attempt, network);
+    if (!(result instanceof StaleCapacity)) return result;
+    // Another assignment took a place at the chosen service after the network was read (the usual
+    // race: concurrent best fits rank the same service first). Rather than rolling back and loading
+    // the member again, decide again in this transaction on the network as committed now; the
+    // service that was chosen stays locked by this transaction, so choosing it again cannot fail.
+    if (round >= REDECIDE_ROUNDS) throw result.error;
+    network = await loadProviderNetwork(repo, ctx.access);
+  }
+}
+
+/** Decisions per transaction before a lost capacity race rolls the transaction back (ecm-assign-operation.ts retries it). */
+const REDECIDE_ROUNDS = 4;
+
+interface Attempt {
+  ctx: FhirContext;
+  repo: Repository;
+  loaded: LoadedAssignment;
+  input: AssignInput;
+  mode: AssignmentMode;
+  plan: string;
+  agent: string;
+  nowIso: string;
+  requestId: string;
+  lcmLoaded: Awaited<ReturnType<typeof loadLeadCareManager>>;
+  /** As before the decision: each attempt starts from a copy. */
+  writeInput: WriteInput;
+  outcome: AssignmentOutcome;
+}
+
+/**
+ * ASSIGN-ORDER on `network`, then the writes of the selected provider (the capacity row first);
+ * StaleCapacity when that row changed since `network` was read and nothing is written yet.
+ */
+async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<AssignmentOutcome | StaleCapacity> {
+  const { ctx, repo, loaded, input, mode, plan, agent, nowIso, requestId, lcmLoaded } = a;
+  const settings = loaded.profile.settings;
+  const rules = [...a.outcome.rules];
+  const outcome: AssignmentOutcome = { ...a.outcome, rules, written: [] };
+  const writeInput: WriteInput = { ...a.writeInput };
   const currentProvider = mode === 'change' ? relativeReference(loaded.current!.resource.managingOrganization, 'Organization') : undefined;
   const decision = decideAssignment({
     facts: loaded.facts,
-    network: loaded.network,
+    network,
     settings,
     date: input.date,
     ...(input.preference ? { preference: input.preference } : {}),
@@ -208,7 +274,7 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
 
   const newGroup = await findAttributionGroup(repo, ctx.access, plan, selected.service.provider);
   const writes: AssignmentWrites = mode === 'change'
-    ? changeWrites(writeInput, selected, newGroup, await changeFrom(ctx, repo, loaded, plan))
+    ? changeWrites(writeInput, selected, newGroup, await changeFrom(ctx, repo, loaded, network, plan))
     : assignmentWrites(writeInput, selected, newGroup, pcpNotice);
   if (writes.assignmentDue) {
     outcome.assignmentDue = writes.assignmentDue;
@@ -221,7 +287,9 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
     settingsProfile: outcome.settingsProfile, step: selected.step, rules, decision, ...(input.overrideReason ? { overrideReason: input.overrideReason } : {}),
     activity: mode === 'change' ? 'Member-requested change of ECM provider' : 'ECM provider assignment',
   });
-  outcome.written = (await applyWrites(ctx, repo, writes.locks, [...writes.ops, { kind: 'create', resource: record }])).map(versioned);
+  const results = await applyWrites(ctx, repo, writes.locks, [...writes.ops, { kind: 'create', resource: record }]);
+  if (results instanceof StaleCapacity) return results;
+  outcome.written = written(results);
   return outcome;
 }
 

@@ -71,6 +71,11 @@ export function relativeReference(reference: Reference | undefined, type?: strin
   return r;
 }
 
+/** `Type/id` of a literal reference, relative or absolute, without its version (as the search index reads it). */
+export function literalTarget(reference: string | undefined): string | undefined {
+  return /(?:^|\/)([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference ?? '')?.[1];
+}
+
 export function idOf(reference: string): string {
   return reference.slice(reference.indexOf('/') + 1);
 }
