@@ -6,7 +6,7 @@ import { PLAN_IDS, PROVIDER_IDS } from './organizations.ts';
 import { Prng, memberSeed } from './prng.ts';
 import {
   CONDITIONS, type ConditionGroup, FAMILY_NAMES, GIVEN_NAMES, ICD10, LANGUAGES, LOINC, OBSERVATIONS, OUTREACH_MEDIA,
-  PLACES, REFERRAL_STATUS, STREETS, TASK_STATUSES, UCUM,
+  PLACES, REFERRAL_STATUS, STREETS, TASK_STATUS_REASON, TASK_STATUSES, UCUM,
 } from './vocabulary.ts';
 
 export const CIN_SYSTEM = 'https://ecm-fhir.example.org/sid/medi-cal-cin';
@@ -157,11 +157,13 @@ export function memberResources(n: number, seed: number): Resource[] {
     const tid = id('task', k);
     taskIds.push(tid);
     taskOwners.push(owner);
+    const reason = TASK_STATUS_REASON[status];
     out.push({
       resourceType: 'Task',
       id: tid,
       status,
       businessStatus: { coding: [{ system: `${ECM_CS}/ecm-referral-status`, code: REFERRAL_STATUS[status] }] },
+      ...(reason ? { statusReason: { ...(reason.code ? { coding: [{ system: `${ECM_CS}/ecm-loop-closure-reason`, code: reason.code }] } : {}), text: reason.text } } : {}),
       intent: 'order',
       priority: rng.chance(0.15) ? 'urgent' : 'routine',
       code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill', display: 'Fulfill the focal request' }] },

@@ -94,6 +94,13 @@ export const REFERRAL_STATUS: Record<(typeof TASK_STATUSES)[number], string> = {
   'on-hold': 'pending-information',
 };
 
+/** The reason the referral workflow requires with these statuses (X-GRAVITY: statusReason). */
+export const TASK_STATUS_REASON: Partial<Record<(typeof TASK_STATUSES)[number], { code?: string; text: string }>> = {
+  rejected: { code: 'provider-capacity', text: 'Provider at capacity' },
+  cancelled: { code: 'referral-withdrawn', text: 'Referral withdrawn by the plan' },
+  'on-hold': { text: 'Waiting for information from the referrer' },
+};
+
 /** Outreach medium with its outreach category (ECM codes as the demo seed uses them). */
 export const OUTREACH_MEDIA = [
   ['phone', 'outreach-telephonic-electronic'],

@@ -7,10 +7,10 @@ import { FhirError, outcome } from '../fhir/outcome.ts';
  * `details` coding (CodeSystem ecm-rule), so a client can act on the code and a person can read
  * the sentence. Used by every ECM operation and write rule.
  */
-export function ruleError(status: 409 | 422, rule: string, message: string, expression?: string[]): FhirError {
+export function ruleError(status: 403 | 409 | 422, rule: string, message: string, expression?: string[]): FhirError {
   const issue: OperationOutcomeIssue = {
     severity: 'error',
-    code: status === 409 ? 'conflict' : 'business-rule',
+    code: status === 403 ? 'forbidden' : status === 409 ? 'conflict' : 'business-rule',
     details: { coding: [{ system: `${CANONICAL_BASE}/CodeSystem/ecm-rule`, code: rule }], text: message },
     diagnostics: `${rule}: ${message}`,
   };

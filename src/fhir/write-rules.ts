@@ -1,7 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { systemAccess } from '../auth/access-context.ts';
+import { systemAccess, type AccessContext } from '../auth/access-context.ts';
 import { authorizationWriteRule } from '../ecm/authorization/authorization-write-rule.ts';
-import type { WriteOp } from './repository.ts';
+import { referralTaskWriteRule } from '../ecm/referral/referral-task-write-rule.ts';
+import type { Repository, WriteOp, WriteResult } from './repository.ts';
 import type { FhirContext } from './request.ts';
 
 /**
@@ -16,7 +17,8 @@ import type { FhirContext } from './request.ts';
  * Server operations that write on purpose (e.g. `$ecm-decide`) call `applyWriteRules` with their
  * name as `operation`, which a rule may read to allow what a client's plain write may not.
  * Code that calls `Repository.write` directly (the demo seed loader goes through a transaction,
- * so it is checked too) bypasses the rules.
+ * so it is checked too) bypasses the rules. Rules may add follow-up writes; callers write through
+ * `writeWithRules`, which writes them in the same transaction.
  */
 export interface WriteRuleContext {
   /** The request's context; its `repo` is the transaction's when the write is part of one. */
@@ -33,11 +35,26 @@ export interface WriteRule {
    * concerns this write, undefined when it does not; throws a FhirError to refuse it.
    */
   prepare(resource: Resource, previous: Resource | undefined, context: WriteRuleContext): Promise<Resource | undefined>;
+  /**
+   * Writes the server makes because of this one (e.g. a status relayed to a parent Task), computed
+   * from the resource about to be written. They pass the write rules themselves (under the
+   * operation named here) and are written with system access in the same transaction.
+   */
+  followUps?(resource: Resource & { id: string }, previous: Resource | undefined, context: WriteRuleContext): Promise<FollowUpWrite[]>;
 }
+
+export interface FollowUpWrite {
+  op: WriteOp;
+  /** The operation name the follow-up is judged under (the rules may allow server writes by name). */
+  operation: string;
+}
+
+/** Follow-up writes of each prepared op (kept beside the op, so every caller's signature stays one op in, one op out). */
+const followUpsOfOp = new WeakMap<WriteOp, WriteOp[]>();
 
 /** Every write rule of the server; each module adds its own line here. */
 export function allWriteRules(): WriteRule[] {
-  return [authorizationWriteRule];
+  return [authorizationWriteRule, referralTaskWriteRule];
 }
 
 let rulesByType: Map<string, WriteRule[]> | undefined;
@@ -81,6 +98,28 @@ export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?:
   }
   if (!judged) return op;
   const withId = { ...resource, id: op.resource.id } as Resource & { id: string };
-  if (op.kind === 'create') return { ...op, resource: withId };
-  return { ...op, resource: withId, ifMatch: op.ifMatch ?? previousVersion };
+  const prepared: WriteOp = op.kind === 'create' ? { ...op, resource: withId } : { ...op, resource: withId, ifMatch: op.ifMatch ?? previousVersion };
+  const followUps: WriteOp[] = [];
+  for (const rule of rules) {
+    for (const f of (await rule.followUps?.(withId, previous, { fhir: ctx, operation })) ?? []) {
+      const next = await applyWriteRules(ctx, f.op, f.operation);
+      followUps.push(next, ...(followUpsOfOp.get(next) ?? []));
+    }
+  }
+  if (followUps.length > 0) followUpsOfOp.set(prepared, followUps);
+  return prepared;
+}
+
+/**
+ * Writes ops prepared by `applyWriteRules` with the caller's access, then their follow-up writes
+ * with system access, all in one transaction (the repository's own when it is in one already).
+ */
+export async function writeWithRules(repo: Repository, access: AccessContext, ops: WriteOp[]): Promise<WriteResult[]> {
+  const followUps = ops.flatMap((op) => followUpsOfOp.get(op) ?? []);
+  if (followUps.length === 0) return repo.write(access, ops);
+  return repo.transaction(async (tx) => {
+    const written = await tx.write(access, ops);
+    await tx.write(systemAccess, followUps);
+    return written;
+  });
 }

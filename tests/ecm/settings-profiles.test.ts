@@ -92,6 +92,8 @@ describe('the shipped profiles (ECM-RULES.md 0.5)', () => {
       eligibleListFreq: 'monthly',
       assignedListFreq: 'weekly',
       newAssignmentFreq: 'weekly',
+      // the seeds say only "timely"; each shipped plan profile carries the server's documented value (CLR-STATUS)
+      referralResponseDays: 5,
     });
     expect(given('partnership')).toEqual({
       caseByCaseAllowed: true,
@@ -106,6 +108,8 @@ describe('the shipped profiles (ECM-RULES.md 0.5)', () => {
       changeTatDays: 30,
       eligibleListFreq: 'monthly',
       newAssignmentFreq: 'each',
+      // the seeds say only "timely"; each shipped plan profile carries the server's documented value (CLR-STATUS)
+      referralResponseDays: 5,
     });
     expect(given('caloptima')).toEqual({
       authBeforeAssignment: true,
@@ -114,8 +118,10 @@ describe('the shipped profiles (ECM-RULES.md 0.5)', () => {
       approvalNoticeRecipients: ['member'],
       noticeChannels: { provider: ['sftp', 'secure-email', 'health-connect'] },
       eligibleListFreq: 'monthly',
+      // the seeds say only "timely"; each shipped plan profile carries the server's documented value (CLR-STATUS)
+      referralResponseDays: 5,
     });
-    expect(given('kp')).toEqual({ holidayCalendar: 'kp-major' });
+    expect(given('kp')).toEqual({ holidayCalendar: 'kp-major', referralResponseDays: 5 });
   });
 
   it('AUTH-FLOW: Kern authorizes before assignment, Partnership assigns first', () => {
@@ -144,7 +150,8 @@ describe('the shipped profiles (ECM-RULES.md 0.5)', () => {
     expect(settingsOf('partnership').newAssignmentFreq).toBe('each');
     expect(settingsOf('partnership').memberMayChangeLcm).toBe(false);
     expect(settingsOf('kern').assignOrder).toEqual(DEFAULTS_3_4.assignOrder);
-    expect(settingsOf('kern').referralResponseDays).toBeNull();
+    expect(settingsOf('kern').referralResponseDays).toBe(5);
+    expect(settingsOf('default').referralResponseDays).toBeNull();
     expect(settingsOf('partnership').caseByCaseReviewerRole).toBe('medical-director');
   });
 

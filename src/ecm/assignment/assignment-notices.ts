@@ -3,8 +3,8 @@ import type { CodeableConcept, Communication } from '@medplum/fhirtypes';
 import type { NoticeChannel } from '../settings/settings-profile.ts';
 import { CS, EXT, coding, concept, profileUrl, ref } from './vocabulary.ts';
 
-/** ecm-notice-type codes the assignment sends. */
-export type AssignmentNoticeType = 'assignment' | 'pcp-notice' | 'provider-change';
+/** ecm-notice-type codes of the notices built here (assignment; referral status, CLR-STATUS). */
+export type AssignmentNoticeType = 'assignment' | 'pcp-notice' | 'provider-change' | 'referral-status' | 'referrer-closure';
 
 const MODE = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationMode';
 const MEDIUM: Record<NoticeChannel, [string, string]> = {
@@ -39,7 +39,13 @@ export interface NoticeSpec {
   requestChannel?: string;
 }
 
-const DISPLAY: Record<AssignmentNoticeType, string> = { assignment: 'Assignment notice', 'pcp-notice': 'PCP notice', 'provider-change': 'Provider change notice' };
+const DISPLAY: Record<AssignmentNoticeType, string> = {
+  assignment: 'Assignment notice',
+  'pcp-notice': 'PCP notice',
+  'provider-change': 'Provider change notice',
+  'referral-status': 'Referral status update',
+  'referrer-closure': 'Referrer loop-closure notice',
+};
 
 /** One ecm-notice Communication to one recipient (AUTH-NOTICE, ASSIGN-PCP-NOTICE, ASSIGN-CHANGE). */
 export function notice(spec: NoticeSpec): Communication & { id: string } {

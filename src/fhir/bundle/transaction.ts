@@ -10,7 +10,7 @@ import type { FhirContext, FhirResponse, HttpMethod } from '../request.ts';
 import { dispatch } from '../dispatch.ts';
 import { isResourceType } from '../resource-types.ts';
 import { assertConformsToClaimedProfiles } from '../validation/validate-resource.ts';
-import { applyWriteRules } from '../write-rules.ts';
+import { applyWriteRules, writeWithRules } from '../write-rules.ts';
 import { type RawEntry, bundleJson } from './bundle-json.ts';
 import { statusLine, stripUndefined } from './batch.ts';
 import { entryRequest, patchOperations, planEntry, type PlannedEntry } from './plan-entry.ts';
@@ -123,7 +123,7 @@ export async function transaction(ctx: FhirContext, bundle: Bundle, prefer: stri
     for (const o of ops) o.op = await atEntry(o.index, planned[o.index].entry, () => applyWriteRules(tx, o.op));
     let written: WriteResult[];
     try {
-      written = await repo.write(ctx.access, ops.map((o) => o.op));
+      written = await writeWithRules(repo, ctx.access, ops.map((o) => o.op));
     } catch (err) {
       const failed = err instanceof FhirError ? findFailedEntry(err, ops) : undefined;
       throw failed !== undefined ? prefixed(failed, planned[failed].entry, err as FhirError) : err;

@@ -5,7 +5,7 @@ import { conditionalMatches } from './conditional-match.ts';
 import { writeResponse } from './prefer.ts';
 import { resourceBody } from './resource-body.ts';
 import { versionHeaders, versionLocation } from './response-headers.ts';
-import { applyWriteRules } from '../write-rules.ts';
+import { applyWriteRules, writeWithRules } from '../write-rules.ts';
 
 /** create: POST [type] (http.html#create), conditional with If-None-Exist (http.html#ccreate). */
 export async function create(ctx: FhirContext, req: FhirRequest, type: string): Promise<FhirResponse> {
@@ -20,7 +20,7 @@ export async function create(ctx: FhirContext, req: FhirRequest, type: string): 
     }
   }
   // The server assigns the id; a client-supplied one is ignored (http.html#create).
-  const [result] = await ctx.repo.write(ctx.access, [await applyWriteRules(ctx, { kind: 'create', resource: { ...resource, id: randomUUID() } })]);
+  const [result] = await writeWithRules(ctx.repo, ctx.access, [await applyWriteRules(ctx, { kind: 'create', resource: { ...resource, id: randomUUID() } })]);
   const stored = result.stored;
   const headers = { ...versionHeaders(stored), Location: versionLocation(ctx.config.baseUrl, stored) };
   return writeResponse(201, headers, stored.json, req.headers.prefer, `Created ${type}/${stored.id}`);

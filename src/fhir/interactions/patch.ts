@@ -6,7 +6,7 @@ import { assertConformsToClaimedProfiles, structuralIssues } from '../validation
 import { writeResponse } from './prefer.ts';
 import { ifMatchVersion } from './update.ts';
 import { versionHeaders, versionLocation } from './response-headers.ts';
-import { applyWriteRules } from '../write-rules.ts';
+import { applyWriteRules, writeWithRules } from '../write-rules.ts';
 
 export const JSON_PATCH_TYPE = 'application/json-patch+json';
 
@@ -17,7 +17,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
     throw notSupported(415, `PATCH needs Content-Type ${JSON_PATCH_TYPE} (FHIRPath Patch is not supported)`);
   }
   const patched = await patchedResource(ctx, type, id, req.body, ifMatchVersion(req.headers.ifMatch));
-  const [result] = await ctx.repo.write(ctx.access, [await applyWriteRules(ctx, { kind: 'update', resource: patched.resource, ifMatch: patched.baseVersion, method: 'PATCH' })]);
+  const [result] = await writeWithRules(ctx.repo, ctx.access, [await applyWriteRules(ctx, { kind: 'update', resource: patched.resource, ifMatch: patched.baseVersion, method: 'PATCH' })]);
   const stored = result.stored;
   const headers = { ...versionHeaders(stored), Location: versionLocation(ctx.config.baseUrl, stored) };
   return writeResponse(200, headers, stored.json, req.headers.prefer, `Patched ${type}/${id}`);

@@ -6,7 +6,7 @@ import { conditionalMatches } from './conditional-match.ts';
 import { writeResponse } from './prefer.ts';
 import { resourceBody } from './resource-body.ts';
 import { parseVersionTag, versionHeaders, versionLocation } from './response-headers.ts';
-import { applyWriteRules } from '../write-rules.ts';
+import { applyWriteRules, writeWithRules } from '../write-rules.ts';
 
 /** update: PUT [type]/[id] (http.html#update), update-as-create with a client id, If-Match. */
 export async function update(ctx: FhirContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
@@ -32,7 +32,7 @@ export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type
 
 async function put(ctx: FhirContext, req: FhirRequest, resource: Resource & { id: string }): Promise<FhirResponse> {
   const ifMatch = ifMatchVersion(req.headers.ifMatch);
-  const [result] = await ctx.repo.write(ctx.access, [await applyWriteRules(ctx, { kind: 'update', resource, ifMatch })]);
+  const [result] = await writeWithRules(ctx.repo, ctx.access, [await applyWriteRules(ctx, { kind: 'update', resource, ifMatch })]);
   const stored = result.stored;
   const created = result.outcome === 'created';
   const headers: Record<string, string> = { ...versionHeaders(stored), Location: versionLocation(ctx.config.baseUrl, stored) };
