@@ -45,10 +45,9 @@ export const referralTaskWriteRule: WriteRule = {
     let out = next;
     if (next.status === 'requested' && prev?.status !== 'requested') out = withDueDate(out, await responseDue(fhir, next, now));
     else if (!dueDateOf(out) && dueDateOf(prev)) out = withDueDate(out, dueDateOf(prev));
-    const responded = prev ? responseDateOf(prev) : undefined;
-    if (responded) out = withResponseDate(out, responded);
-    else if (prev?.status === 'requested' && roleFor(next.status) === 'owner') out = withResponseDate(out, formatLocalInstant(now.getTime()));
-    return out;
+    // server-owned: kept from the previous version, stamped at the owner's first answer, else absent
+    const firstAnswer = prev?.status === 'requested' && roleFor(next.status) === 'owner' ? formatLocalInstant(now.getTime()) : undefined;
+    return withResponseDate(out, (prev && responseDateOf(prev)) ?? firstAnswer);
   },
   async followUps(resource, previous, { fhir }) {
     const task = resource as Task & { id: string };

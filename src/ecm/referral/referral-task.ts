@@ -29,8 +29,12 @@ export function responseDateOf(task: Task): string | undefined {
   return task.extension?.find((e) => e.url === RESPONSE_DATE_EXT)?.valueDateTime;
 }
 
-export function withResponseDate(task: Task, instant: string): Task {
-  return { ...task, extension: [...(task.extension ?? []).filter((e) => e.url !== RESPONSE_DATE_EXT), { url: RESPONSE_DATE_EXT, valueDateTime: instant }] };
+/** The Task with ext-response-date set to `instant`, or without it when `instant` is undefined. */
+export function withResponseDate(task: Task, instant: string | undefined): Task {
+  const others = (task.extension ?? []).filter((e) => e.url !== RESPONSE_DATE_EXT);
+  const extension = instant === undefined ? others : [...others, { url: RESPONSE_DATE_EXT, valueDateTime: instant }];
+  const { extension: _old, ...rest } = task;
+  return extension.length > 0 ? { ...rest, extension } : rest;
 }
 
 export function withDueDate(task: Task, due: string | undefined): Task {

@@ -131,7 +131,9 @@ describe('creating, reasons and server-owned values', () => {
     const stamp = accepted.body.extension.find((e: { url: string }) => e.url === `${B}/StructureDefinition/ext-response-date`).valueDateTime;
     expect(Date.now() - Date.parse(stamp)).toBeLessThan(60_000);
     expect(accepted.body.restriction.period.end).toBe(due);
-    const working = await put(referralTask(created.body.id, 'in-progress'), owner);
+    // a client cannot write its own value
+    const forged = { url: `${B}/StructureDefinition/ext-response-date`, valueDateTime: '2020-01-01T00:00:00Z' };
+    const working = await put(referralTask(created.body.id, 'in-progress', { extension: [forged] }), owner);
     expect(working.body.extension.filter((e: { url: string }) => e.url.endsWith('ext-response-date')).map((e: { valueDateTime: string }) => e.valueDateTime)).toEqual([stamp]);
   });
 
@@ -140,6 +142,8 @@ describe('creating, reasons and server-owned values', () => {
     expect((await put(referralTask('parties-1', 'requested', { requester: ref('Organization/lc-stranger') }), requester)).status).toBe(422);
     expect((await put(referralTask('parties-1', 'requested', { owner: ref('Organization/lc-stranger') }), owner)).status).toBe(403);
     expect((await put(referralTask('parties-1', 'requested', { owner: ref('Organization/lc-stranger') }), requester)).status).toBe(200);
+    const forged = await put(referralTask('parties-1', 'requested', { owner: ref('Organization/lc-stranger'), extension: [{ url: `${B}/StructureDefinition/ext-response-date`, valueDateTime: '2020-01-01T00:00:00Z' }] }), requester);
+    expect(forged.body.extension).toBeUndefined();
   });
 });
 
