@@ -3,6 +3,7 @@ import type { CareTeam, CareTeamParticipant, EpisodeOfCare, Group, Patient, Serv
 import type { WriteOp } from '../../fhir/repository.ts';
 import type { NoticeChannel } from '../settings/settings-profile.ts';
 import { assignmentDueFor, assignmentDueOf, withAssignmentDue } from './assignment-due.ts';
+import { intermediaryWrites } from '../referral/intermediary-tasks.ts';
 import { notice, type NoticeSpec } from './assignment-notices.ts';
 import type { Selection } from './assignment-order.ts';
 import { newAttributionGroup, withMemberAssigned, withMemberDropped } from './attribution-group.ts';
@@ -131,12 +132,22 @@ function newAssignment(w: WriteInput, sel: Selection, group: Stored<Group> | und
   const episode = newEpisode(w, sel, careTeam.id);
   const attribution = attributionWrite(w, group, sel.service);
   const request = assignedRequest(w, sel);
+  const referralTasks = intermediaryWrites({
+    referralTasks: w.loaded.referralTasks,
+    request: `ServiceRequest/${w.loaded.request.resource.id}`,
+    patient: `Patient/${w.loaded.patient.id}`,
+    plan: w.plan,
+    provider: sel.service.provider,
+    ...(sel.service.organization?.name ? { providerName: sel.service.organization.name } : {}),
+    now: w.now,
+  });
   return {
     ops: [
       { kind: 'create', resource: episode },
       { kind: 'create', resource: careTeam },
       attribution,
       { kind: 'update', resource: request.resource, ifMatch: w.loaded.request.versionId },
+      ...referralTasks,
     ],
     episode,
     ...(request.due ? { due: request.due } : {}),

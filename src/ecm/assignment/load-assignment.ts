@@ -1,4 +1,4 @@
-import type { CareTeam, EpisodeOfCare, Patient, PractitionerRole, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { CareTeam, EpisodeOfCare, Patient, PractitionerRole, Reference, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { Repository } from '../../fhir/repository.ts';
 import { gone, notFound } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
@@ -10,6 +10,7 @@ import { assignmentFacts, currentEnrollment, type AssignmentFacts } from './assi
 import { isAuthorization } from './assignment-due.ts';
 import { loadMemberRecords } from './member-records.ts';
 import { loadProviderNetwork, type ProviderNetwork } from './provider-network.ts';
+import { TASK_CODE_SYSTEM } from '../referral/referral-task.ts';
 import { ruleError } from '../rule-error.ts';
 import { readMany, readStored, searchAll, type Stored } from './search-all.ts';
 import { CS, hasCoding, idOf, relativeReference } from './vocabulary.ts';
@@ -35,6 +36,8 @@ export interface LoadedAssignment {
   network: ProviderNetwork;
   /** The member's current ECM assignment (ecm-enrollment not ended), with its version. */
   current?: Stored<EpisodeOfCare>;
+  /** Referral Tasks (task-code fulfill) whose focus is the request or the referral it is based on (X-GRAVITY). */
+  referralTasks: Stored<Task>[];
   pcp?: MemberPcp;
 }
 
@@ -133,5 +136,10 @@ export async function loadAssignment(ctx: FhirContext, repo: Repository, request
   const currentEpisode = currentEnrollment(evidence.episodes, patient.id);
   const current = currentEpisode ? await readStored<EpisodeOfCare>(repo, ctx.access, `EpisodeOfCare/${currentEpisode.id}`) : undefined;
   const pcp = memberPcp(patient, resolver);
-  return { request, kind, patient, evidence, careTeams, profile, ...(plan ? { plan } : {}), facts, network, ...(current ? { current } : {}), ...(pcp ? { pcp } : {}) };
+  const focuses = [`ServiceRequest/${sr.id}`, ...(referralRef ? [referralRef] : [])];
+  const { matches: referralTasks } = await searchAll<Task>(repo, ctx.access, 'Task', [
+    { kind: 'reference', param: 'focus', values: focuses.map((f) => ({ targetType: 'ServiceRequest', targetId: idOf(f) })) },
+    { kind: 'token', param: 'code', values: [{ system: TASK_CODE_SYSTEM, code: 'fulfill' }] },
+  ]);
+  return { request, kind, patient, evidence, careTeams, profile, ...(plan ? { plan } : {}), facts, network, ...(current ? { current } : {}), ...(pcp ? { pcp } : {}), referralTasks };
 }

@@ -2,7 +2,7 @@ import type { CareTeam, Practitioner, PractitionerRole } from '@medplum/fhirtype
 import type { Repository, WriteOp, WriteResult } from '../../fhir/repository.ts';
 import { FhirError } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
-import { applyWriteRules } from '../../fhir/write-rules.ts';
+import { applyWriteRules, writeWithRules } from '../../fhir/write-rules.ts';
 import { changeDueFor, pcpNoticeDueFor } from './assignment-due.ts';
 import type { AssignInput } from './assignment-input.ts';
 import { decideAssignment, type AssignmentDecision, type Selection } from './assignment-order.ts';
@@ -124,7 +124,7 @@ async function applyWrites(ctx: FhirContext, repo: Repository, locks: WriteOp[],
       throw err;
     }
   }
-  results.push(...(await repo.write(ctx.access, await judged(ops))));
+  results.push(...(await writeWithRules(repo, ctx.access, await judged(ops))));
   return results;
 }
 

@@ -71,8 +71,8 @@ describe('with SMART tokens (authorization on)', () => {
 
   it('nothing is half-written: a write refused after the capacity row was updated rolls the whole assignment back', async () => {
     const id = await loadMember(admin, { id: 'tx-1' });
-    // may update capacity, create enrollments, lists and records, but not send notices (Communication)
-    const token = await forgeToken(app, { scope: 'user/*.rs user/HealthcareService.u user/EpisodeOfCare.cu user/CareTeam.cu user/Group.cu user/ServiceRequest.u user/Provenance.c' });
+    // may update capacity, create enrollments, lists, referral Tasks and records, but not send notices (Communication)
+    const token = await forgeToken(app, { scope: 'user/*.rs user/HealthcareService.u user/EpisodeOfCare.cu user/CareTeam.cu user/Group.cu user/ServiceRequest.u user/Provenance.c user/Task.cu' });
     const before = (await admin.get('/_history?_count=1')).body.total;
     const capacity = await capacityOf(admin, 'alpha');
     const res = await assignCall(fhirClient(app), id, [p.ref('preference', 'Organization/alpha')], undefined, { authorization: `Bearer ${token}` });

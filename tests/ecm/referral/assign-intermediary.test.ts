@@ -1,0 +1,80 @@
+import type { Task } from '@medplum/fhirtypes';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFhirServer } from '../../support/fhir-client.ts';
+import { assignCall, loadMember, loadNetwork, p, readAssign, search } from '../assignment/assignment-support.ts';
+
+/**
+ * $ecm-assign as the intermediary (X-GRAVITY, referral-loop.md): the plan's Task for the chosen
+ * provider, `partOf` the referrer's Task, which the plan accepts; a change of provider cancels the
+ * old provider's Task. The provider's answers then relay up (intermediary-relay.test.ts).
+ */
+const B = 'https://ecm-fhir.example.org/fhir';
+const FULFILL = { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill' }] };
+
+describe('$ecm-assign and the referral Tasks', () => {
+  const { fhir } = useFhirServer();
+  beforeAll(async () => {
+    await loadNetwork(fhir);
+  });
+
+  async function referrerTask(member: string): Promise<string> {
+    const res = await fhir.post('/Task', {
+      resourceType: 'Task', status: 'requested', intent: 'order', code: FULFILL,
+      focus: { reference: `ServiceRequest/${member}-referral` }, for: { reference: `Patient/${member}` },
+      authoredOn: '2026-11-01T09:00:00-07:00', requester: { reference: 'Organization/county-bhrs' }, owner: { reference: 'Organization/plan-kern' },
+    });
+    expect(res.status, res.text).toBe(201);
+    return res.body.id;
+  }
+
+  it('creates the provider’s Task under the referrer’s, accepts the referrer’s, and tells the referrer', async () => {
+    const request = await loadMember(fhir, { id: 'im-1' });
+    const put = await fhir.put('/ServiceRequest/im-1-referral', { resourceType: 'ServiceRequest', id: 'im-1-referral', status: 'active', intent: 'order', subject: { reference: 'Patient/im-1' } });
+    expect(put.status).toBeLessThan(300);
+    // the authorization is based on the referral
+    const auth = (await fhir.get(`/ServiceRequest/${request}`)).body;
+    expect((await fhir.put(`/ServiceRequest/${request}`, { ...auth, basedOn: [{ reference: 'ServiceRequest/im-1-referral' }] })).status).toBe(200);
+    const parentId = await referrerTask('im-1');
+
+    const res = await assignCall(fhir, request);
+    expect(res.status, res.text).toBe(200);
+    const provider = readAssign(res.body).provider;
+    const children: Task[] = await search(fhir, `/Task?part-of=Task/${parentId}`);
+    expect(children).toHaveLength(1);
+    const child = children[0];
+    expect(child).toMatchObject({
+      status: 'requested', intent: 'order', code: FULFILL,
+      focus: { reference: `ServiceRequest/${request}` }, for: { reference: 'Patient/im-1' },
+      requester: { reference: 'Organization/plan-kern' }, owner: { reference: provider },
+    });
+    expect(child.businessStatus?.coding?.[0]).toMatchObject({ system: `${B}/CodeSystem/ecm-referral-status`, code: 'assigned' });
+    // Kern answers in 5 calendar days (referralResponseDays): the provider's due date is set
+    expect(child.restriction?.period?.end).toMatch(/T23:59:59-0[78]:00$/);
+    const parent: Task = (await fhir.get(`/Task/${parentId}`)).body;
+    expect([parent.status, parent.businessStatus?.coding?.[0].code]).toEqual(['accepted', 'assigned']);
+    const notices = await search(fhir, '/Communication?recipient=Organization/county-bhrs');
+    expect(notices.some((n: { about?: { reference: string }[] }) => n.about?.some((a) => a.reference === `Task/${parentId}`))).toBe(true);
+  });
+
+  it('a plan-identified member (no referrer’s Task) still gets the provider’s Task, without partOf', async () => {
+    const request = await loadMember(fhir, { id: 'im-2' });
+    const res = await assignCall(fhir, request);
+    expect(res.status, res.text).toBe(200);
+    const tasks: Task[] = await search(fhir, `/Task?focus=ServiceRequest/${request}`);
+    expect(tasks.map((t) => [t.status, t.owner?.reference, t.partOf])).toEqual([['requested', readAssign(res.body).provider, undefined]]);
+  });
+
+  it('a change of provider cancels the old provider’s open Task with a reason and opens one for the new provider', async () => {
+    const request = await loadMember(fhir, { id: 'im-3' });
+    const first = readAssign((await assignCall(fhir, request)).body).provider;
+    const res = await assignCall(fhir, request, [p.bool('change', true)], '2026-11-10');
+    expect(res.status, res.text).toBe(200);
+    const second = readAssign(res.body).provider;
+    expect(second).not.toBe(first);
+    const tasks: Task[] = await search(fhir, `/Task?focus=ServiceRequest/${request}&_sort=authored-on`);
+    const byOwner = new Map(tasks.map((t) => [t.owner?.reference, t]));
+    expect(byOwner.get(first)?.status).toBe('cancelled');
+    expect(byOwner.get(first)?.statusReason?.text).toContain('another ECM provider');
+    expect(byOwner.get(second)?.status).toBe('requested');
+  });
+});
