@@ -43,14 +43,22 @@ export interface WriteRule {
   followUps?(resource: Resource & { id: string }, previous: Resource | undefined, context: WriteRuleContext): Promise<FollowUpWrite[]>;
 }
 
-export interface FollowUpWrite {
-  op: WriteOp;
-  /** The operation name the follow-up is judged under (the rules may allow server writes by name). */
-  operation: string;
+export type FollowUpWrite =
+  | {
+      op: WriteOp;
+      /** The operation name the follow-up is judged under (the rules may allow server writes by name). */
+      operation: string;
+    }
+  /** Work run after every write and follow-up write, in the same transaction (`repo` is bound to it). */
+  | { run: (repo: Repository) => Promise<void> };
+
+interface FollowUps {
+  ops: WriteOp[];
+  runs: ((repo: Repository) => Promise<void>)[];
 }
 
-/** Follow-up writes of each prepared op (kept beside the op, so every caller's signature stays one op in, one op out). */
-const followUpsOfOp = new WeakMap<WriteOp, WriteOp[]>();
+/** Follow-ups of each prepared op (kept beside the op, so every caller's signature stays one op in, one op out). */
+const followUpsOfOp = new WeakMap<WriteOp, FollowUps>();
 
 /** Every write rule of the server; each module adds its own line here. */
 export function allWriteRules(): WriteRule[] {
@@ -99,27 +107,36 @@ export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?:
   if (!judged) return op;
   const withId = { ...resource, id: op.resource.id } as Resource & { id: string };
   const prepared: WriteOp = op.kind === 'create' ? { ...op, resource: withId } : { ...op, resource: withId, ifMatch: op.ifMatch ?? previousVersion };
-  const followUps: WriteOp[] = [];
+  const followUps: FollowUps = { ops: [], runs: [] };
   for (const rule of rules) {
     for (const f of (await rule.followUps?.(withId, previous, { fhir: ctx, operation })) ?? []) {
+      if ('run' in f) {
+        followUps.runs.push(f.run);
+        continue;
+      }
       const next = await applyWriteRules(ctx, f.op, f.operation);
-      followUps.push(next, ...(followUpsOfOp.get(next) ?? []));
+      const nested = followUpsOfOp.get(next);
+      followUps.ops.push(next, ...(nested?.ops ?? []));
+      followUps.runs.push(...(nested?.runs ?? []));
     }
   }
-  if (followUps.length > 0) followUpsOfOp.set(prepared, followUps);
+  if (followUps.ops.length > 0 || followUps.runs.length > 0) followUpsOfOp.set(prepared, followUps);
   return prepared;
 }
 
 /**
  * Writes ops prepared by `applyWriteRules` with the caller's access, then their follow-up writes
- * with system access, all in one transaction (the repository's own when it is in one already).
+ * with system access, then their follow-up work, all in one transaction (the repository's own
+ * when it is in one already).
  */
 export async function writeWithRules(repo: Repository, access: AccessContext, ops: WriteOp[]): Promise<WriteResult[]> {
-  const followUps = ops.flatMap((op) => followUpsOfOp.get(op) ?? []);
-  if (followUps.length === 0) return repo.write(access, ops);
+  const all = ops.map((op) => followUpsOfOp.get(op)).filter((f): f is FollowUps => !!f);
+  if (all.length === 0) return repo.write(access, ops);
   return repo.transaction(async (tx) => {
     const written = await tx.write(access, ops);
-    await tx.write(systemAccess, followUps);
+    const followUpOps = all.flatMap((f) => f.ops);
+    if (followUpOps.length > 0) await tx.write(systemAccess, followUpOps);
+    for (const run of all.flatMap((f) => f.runs)) await run(tx);
     return written;
   });
 }

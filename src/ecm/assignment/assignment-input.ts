@@ -25,6 +25,8 @@ export interface AssignInput {
   changeChannel?: string;
   /** The Lead Care Manager's PractitionerRole (ASSIGN-LCM). */
   leadCareManager?: string;
+  /** Set by the server, never by a client: the change is a re-assignment after a decline (CLR-DECLINE-FOLLOWUP). */
+  declined?: { task: string; reason: string };
 }
 
 const REFERENCE = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;

@@ -34,6 +34,15 @@ export interface WriteInput {
   requestChannel?: string;
   /** Day the member asked for a change (ASSIGN-CHANGE). */
   changeRequested?: string;
+  /** A re-assignment because the provider declined the referral (CLR-DECLINE-FOLLOWUP), with its reason. */
+  declined?: DeclinedReferral;
+}
+
+export interface DeclinedReferral {
+  /** Task/x: the provider's declined referral Task. */
+  task: string;
+  /** The decline's statusReason, as text. */
+  reason: string;
 }
 
 const SNOMED = 'http://snomed.info/sct';
@@ -235,13 +244,14 @@ export function changeWrites(w: WriteInput, sel: Selection, newGroup: Stored<Gro
   const p = w.loaded.patient;
   const oldProvider = relativeReference(from.episode.resource.managingOrganization, 'Organization')!;
   const requested = w.changeRequested ?? w.date;
+  const declined = w.declined;
   const oldEpisode: EpisodeOfCare & { id: string } = {
     ...from.episode.resource,
     status: 'finished',
     period: { ...from.episode.resource.period, end: w.date },
     extension: [
       ...(from.episode.resource.extension ?? []).filter((e) => e.url !== EXT.discontinuationReason),
-      { url: EXT.discontinuationReason, valueCodeableConcept: { coding: [{ system: CS.discontinuation, code: 'other' }], text: `Member-requested change of ECM provider on ${requested} (ASSIGN-CHANGE)` } },
+      { url: EXT.discontinuationReason, valueCodeableConcept: { coding: [{ system: CS.discontinuation, code: 'other' }], text: declined ? `The provider declined the referral (${declined.reason}); re-assigned on ${w.date} (CLR-DECLINE-FOLLOWUP)` : `Member-requested change of ECM provider on ${requested} (ASSIGN-CHANGE)` } },
     ],
   };
   const ops: WriteOp[] = [{ kind: 'update', resource: oldEpisode, ifMatch: from.episode.versionId }];
@@ -256,21 +266,25 @@ export function changeWrites(w: WriteInput, sel: Selection, newGroup: Stored<Gro
       type: 'provider-change',
       recipient: oldProvider,
       channel: channelOf(settings.noticeChannels.provider, 'fhir-api'),
-      text: `${memberLine(p)} asked on ${requested} for another ECM provider and is no longer assigned to you from ${w.date}. Please hand over the care plan to the new provider.`,
+      text: declined
+        ? `You declined the referral of ${memberLine(p)} (${declined.reason}); the member is assigned to another ECM provider from ${w.date}.`
+        : `${memberLine(p)} asked on ${requested} for another ECM provider and is no longer assigned to you from ${w.date}. Please hand over the care plan to the new provider.`,
     },
     {
       ...base,
       type: 'provider-change',
       recipient: sel.service.provider,
       channel: channelOf(settings.noticeChannels.provider, 'fhir-api'),
-      text: `New ECM assignment on ${w.date} after a member-requested change of provider: ${memberLine(p)}, Population of Focus ${sel.pof}. Please begin outreach.`,
+      text: `New ECM assignment on ${w.date} after ${declined ? 'the previous provider declined' : 'a member-requested change of provider'}: ${memberLine(p)}, Population of Focus ${sel.pof}. Please begin outreach.`,
     },
     {
       ...base,
       type: 'provider-change',
       recipient: patient,
       channel: channelOf(settings.noticeChannels.member, 'mail'),
-      text: `We received your request of ${requested} for another ECM provider. Your new provider is ${newProvider}; your care team will contact you.`,
+      text: declined
+        ? `Your ECM provider could not take you on. Your new provider is ${newProvider}; your care team will contact you.`
+        : `We received your request of ${requested} for another ECM provider. Your new provider is ${newProvider}; your care team will contact you.`,
       ...(w.requestChannel ? { requestChannel: w.requestChannel } : {}),
     },
   ];

@@ -165,9 +165,11 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
     now: nowIso,
     ...(input.changeChannel ? { requestChannel: input.changeChannel } : {}),
     ...(input.change ? { changeRequested: input.changeRequested ?? input.date } : {}),
+    ...(input.declined ? { declined: input.declined } : {}),
   };
   const agent = decidingUser(input, ctx.access) ?? plan;
-  if (input.change) {
+  if (input.declined) rules.push('CLR-DECLINE-FOLLOWUP');
+  else if (input.change) {
     outcome.changeDue = changeDueFor(input.changeRequested ?? input.date, settings);
     rules.push('ASSIGN-CHANGE', 'ASSIGN-CHANGE-ACK');
   }
@@ -285,7 +287,7 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<Ass
   const record = assignmentRecord({
     targets: targets([...writes.locks, ...writes.ops]), request: `ServiceRequest/${requestId}`, date: input.date, recorded: nowIso, agent, plan,
     settingsProfile: outcome.settingsProfile, step: selected.step, rules, decision, ...(input.overrideReason ? { overrideReason: input.overrideReason } : {}),
-    activity: mode === 'change' ? 'Member-requested change of ECM provider' : 'ECM provider assignment',
+    activity: input.declined ? 'Re-assignment after the provider declined the referral' : mode === 'change' ? 'Member-requested change of ECM provider' : 'ECM provider assignment',
   });
   const results = await applyWrites(ctx, repo, writes.locks, [...writes.ops, { kind: 'create', resource: record }]);
   if (results instanceof StaleCapacity) return results;

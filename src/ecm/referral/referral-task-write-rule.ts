@@ -6,6 +6,7 @@ import { memberSettingsProfile } from '../authorization/authorization-lookups.ts
 import { endOfLocalDay } from '../authorization/decision-due.ts';
 import { addCalendarDays } from '../calendar/deadlines.ts';
 import { formatLocalInstant, localDateOf } from '../calendar/local-dates.ts';
+import { declineFollowUp } from './decline-followup.ts';
 import { lifecycleProblem } from './lifecycle-check.ts';
 import { dueDateOf, isReferralTask, referenceKey, responseDateOf, withDueDate, withResponseDate } from './referral-task.ts';
 import { relayedParent } from './status-relay.ts';
@@ -26,8 +27,9 @@ export const NOTICE_OPERATION = 'clr-status-notice';
  *   the member's plan `referralResponseDays` (calendar days, end of the due day in
  *   America/Los_Angeles); later writes keep it. The owner's first move out of `requested` stamps
  *   ext-response-date, which the CLR metrics read;
- * - follow-ups: a child Task's status relayed to its `partOf` parent (intermediary pattern), and
- *   the referrer's and member's status notices (status-notices.ts).
+ * - follow-ups: a child Task's status relayed to its `partOf` parent (intermediary pattern), the
+ *   re-assignment after a decline for capacity or eligibility (decline-followup.ts), and the
+ *   referrer's and member's status notices (status-notices.ts).
  */
 export const referralTaskWriteRule: WriteRule = {
   resourceType: 'Task',
@@ -60,6 +62,8 @@ export const referralTaskWriteRule: WriteRule = {
       const relayed = relayedParent(parent.task, task, now);
       if (relayed) out.push({ op: { kind: 'update', resource: relayed as Task & { id: string }, ifMatch: parent.versionId }, operation: RELAY_OPERATION });
     }
+    const reassign = declineFollowUp(fhir, task, prev);
+    if (reassign) out.push(reassign);
     if (roleFor(task.status) === 'owner' && !task.partOf?.length) {
       const { settings } = await memberSettingsProfile(fhir, task.for, localDateOf(now));
       for (const n of statusNotices(task, settings, now)) out.push({ op: { kind: 'create', resource: n }, operation: NOTICE_OPERATION });

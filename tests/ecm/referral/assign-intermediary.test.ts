@@ -77,4 +77,46 @@ describe('$ecm-assign and the referral Tasks', () => {
     expect(byOwner.get(first)?.statusReason?.text).toContain('another ECM provider');
     expect(byOwner.get(second)?.status).toBe('requested');
   });
+
+  async function decline(task: Task, code: string | undefined, text: string) {
+    const res = await fhir.put(`/Task/${task.id}`, {
+      ...task, status: 'rejected',
+      statusReason: { ...(code ? { coding: [{ system: `${B}/CodeSystem/ecm-loop-closure-reason`, code }] } : {}), text },
+    });
+    expect(res.status, res.text).toBe(200);
+  }
+
+  it('a decline for capacity re-assigns at once to another provider (CLR-DECLINE-FOLLOWUP); the referrer’s Task moves on to the new provider', async () => {
+    const request = await loadMember(fhir, { id: 'im-4' });
+    const parentId = await referrerTask('im-4');
+    const auth = (await fhir.get(`/ServiceRequest/${request}`)).body;
+    await fhir.put('/ServiceRequest/im-4-referral', { resourceType: 'ServiceRequest', id: 'im-4-referral', status: 'active', intent: 'order', subject: { reference: 'Patient/im-4' } });
+    await fhir.put(`/ServiceRequest/${request}`, { ...auth, basedOn: [{ reference: 'ServiceRequest/im-4-referral' }] });
+    const first = readAssign((await assignCall(fhir, request)).body).provider;
+    const [child]: Task[] = await search(fhir, `/Task?part-of=Task/${parentId}`);
+    await decline(child, 'provider-capacity', 'No open places');
+
+    const children: Task[] = await search(fhir, `/Task?part-of=Task/${parentId}`);
+    const open = children.filter((t) => t.status === 'requested');
+    expect(children.find((t) => t.id === child.id)?.status).toBe('rejected');
+    expect(open).toHaveLength(1);
+    expect(open[0].owner?.reference).not.toBe(first);
+    const episodes = await search(fhir, '/EpisodeOfCare?patient=Patient/im-4');
+    const byProvider = new Map(episodes.map((e: { managingOrganization?: { reference: string }; status: string }) => [e.managingOrganization?.reference, e.status]));
+    expect(byProvider.get(first)).toBe('finished');
+    expect(byProvider.get(open[0].owner?.reference)).toBe('waitlist');
+    const parent: Task = (await fhir.get(`/Task/${parentId}`)).body;
+    expect([parent.status, parent.businessStatus?.coding?.[0].code]).toEqual(['accepted', 'assigned']);
+    const provenance = await search(fhir, `/Provenance?target=ServiceRequest/${request}`);
+    expect(provenance.some((p: { reason?: { coding?: { code: string }[] }[] }) => p.reason?.some((r) => r.coding?.some((c) => c.code === 'CLR-DECLINE-FOLLOWUP')))).toBe(true);
+  });
+
+  it('a decline for another reason leaves the referral declined for plan staff, nothing re-assigned', async () => {
+    const request = await loadMember(fhir, { id: 'im-5' });
+    readAssign((await assignCall(fhir, request)).body);
+    const [child]: Task[] = await search(fhir, `/Task?focus=ServiceRequest/${request}`);
+    await decline(child, 'other', 'Member moved out of the county');
+    const tasks: Task[] = await search(fhir, `/Task?focus=ServiceRequest/${request}`);
+    expect(tasks.map((t) => t.status)).toEqual(['rejected']);
+  });
 });
