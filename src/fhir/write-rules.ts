@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { systemAccess, type AccessContext } from '../auth/access-context.ts';
 import { authorizationWriteRule } from '../ecm/authorization/authorization-write-rule.ts';
+import { referralEligibilityRule } from '../ecm/referral/referral-eligibility-rule.ts';
 import { referralTaskWriteRule } from '../ecm/referral/referral-task-write-rule.ts';
 import type { Repository, WriteOp, WriteResult } from './repository.ts';
 import type { FhirContext } from './request.ts';
@@ -62,7 +63,7 @@ const followUpsOfOp = new WeakMap<WriteOp, FollowUps>();
 
 /** Every write rule of the server; each module adds its own line here. */
 export function allWriteRules(): WriteRule[] {
-  return [authorizationWriteRule, referralTaskWriteRule];
+  return [authorizationWriteRule, referralTaskWriteRule, referralEligibilityRule];
 }
 
 let rulesByType: Map<string, WriteRule[]> | undefined;
