@@ -1,3 +1,5 @@
+import { type JobsConfig, jobsConfigFromEnv } from './jobs/jobs-config.ts';
+
 /** Server configuration, read from the environment (documented in README.md "Configuration"). */
 export interface ServerConfig {
   port: number;
@@ -29,6 +31,8 @@ export interface ServerConfig {
   rateLimitPerMinute?: number;
   /** PostgreSQL: statements running longer are cancelled (503 timeout); migrations are exempt. */
   statementTimeoutMs?: number;
+  /** Background jobs (src/jobs/jobs-config.ts: JOBS, JOB_*, CLR_ESCALATE_INTERVAL_SECONDS); unset in code = off. */
+  jobs?: JobsConfig;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -50,6 +54,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     audit: auditFrom(env.AUDIT),
     rateLimitPerMinute: intFrom(env.RATE_LIMIT_PER_MINUTE, 6000, 'RATE_LIMIT_PER_MINUTE'),
     statementTimeoutMs: intFrom(env.STATEMENT_TIMEOUT_MS, 30_000, 'STATEMENT_TIMEOUT_MS'),
+    jobs: jobsConfigFromEnv(env),
   };
 }
 

@@ -22,7 +22,7 @@ async function start(port: number): Promise<{ child: ChildProcess; stdout: () =>
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.BASE_URL; // vitest sets BASE_URL=/ for Vite; the server must use its default
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', SEED: 'demo', LOG_LEVEL: 'info', AUTH_DISABLED: 'true', AUDIT: 'off' },
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', SEED: 'demo', LOG_LEVEL: 'info', AUTH_DISABLED: 'true', AUDIT: 'off', JOBS: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -18,6 +18,7 @@ import { FHIR_JSON } from './content-negotiation.ts';
 import { registerCors } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { closeAfterDrain } from './drain.ts';
+import { registerJobs } from '../jobs/register-jobs.ts';
 import { fhirRoutes } from './fhir-routes.ts';
 import { igRoutes } from './ig-routes.ts';
 import { contextFor } from './auth-hook.ts';
@@ -72,6 +73,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
     );
   });
   closeAfterDrain(app, () => database.close());
+  registerJobs(app, config);
   registerSecurityHeaders(app);
   registerErrorHandling(app);
   registerCors(app);

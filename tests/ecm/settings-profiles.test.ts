@@ -23,7 +23,7 @@ const ALL_KEYS: Record<keyof PlanSettings, true> = {
   caseByCaseAllowed: true, caseByCaseReviewerRole: true, cocStartDays: true, cocAutoAuthorize: true, cocAuthMonths: true,
   authBeforeAssignment: true, authTatRoutineWorkingDays: true, authTatExpeditedHours: true, authClockStart: true, initialAuthMonths: true,
   reauthMonths: true, approvalNoticeRecipients: true, noticeChannels: true, assignTatBusinessDays: true, pcpNoticeBusinessDays: true,
-  assignOrder: true, bhAssignConditions: true, memberMayChangeLcm: true, changeTatDays: true, referralResponseDays: true,
+  assignOrder: true, bhAssignConditions: true, memberMayChangeLcm: true, changeTatDays: true, referralResponseDays: true, clrListRemovalMinFailures: true,
   eligibleListFreq: true, assignedListFreq: true, newAssignmentFreq: true,
 };
 

@@ -87,6 +87,8 @@ export interface PlanSettings {
   changeTatDays: number;
   /** CLR-STATUS: calendar days for a provider to answer a referral; null = no due date. */
   referralResponseDays: number | null;
+  /** CLR-LIST-REMOVAL: late responses (escalation notices to the provider) before its list may move. */
+  clrListRemovalMinFailures: number;
   /** ASSIGN-LISTS: cadence of the eligible / prioritized list. */
   eligibleListFreq: Cadence;
   /** ASSIGN-LISTS: cadence of the full assigned-member list per provider. */

@@ -2,6 +2,8 @@ import { ecmAssignOperation } from '../../ecm/assignment/ecm-assign-operation.ts
 import { ecmMemberListOperation } from '../../ecm/assignment/ecm-member-list-operation.ts';
 import { ecmAcknowledgeOperation } from '../../ecm/authorization/ecm-acknowledge-operation.ts';
 import { ecmDecideOperation } from '../../ecm/authorization/ecm-decide-operation.ts';
+import { ecmClrEscalateOperation } from '../../ecm/referral-escalation/ecm-clr-escalate-operation.ts';
+import { ecmMoveListOperation } from '../../ecm/referral-escalation/ecm-move-list-operation.ts';
 import { ecmEligibilityOperation } from '../../ecm/eligibility/ecm-eligibility-operation.ts';
 import { ecmEligibilityPopulationOperation } from '../../ecm/population/ecm-eligibility-population-operation.ts';
 import { ecmEligibilityStatusOperation } from '../../ecm/population/ecm-eligibility-status-operation.ts';
@@ -27,5 +29,7 @@ export function allOperations(): Operation[] {
     ecmAcknowledgeOperation,
     ecmAssignOperation,
     ecmMemberListOperation,
+    ecmClrEscalateOperation,
+    ecmMoveListOperation,
   ];
 }
