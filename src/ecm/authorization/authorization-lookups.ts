@@ -1,8 +1,10 @@
-import type { Coverage, PractitionerRole, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { Coverage, Patient, PractitionerRole, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import { CANONICAL_BASE } from '../../conformance/conformance.ts';
 import { systemAccess } from '../../auth/access-context.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import { coverageOn } from '../eligibility/evaluate-eligibility.ts';
+import { decideMember } from '../eligibility/member-decision.ts';
+import { loadMemberEvidence } from '../eligibility/member-evidence.ts';
 import { settingsProfileForPayors, type SettingsProfile } from '../settings/settings-profile.ts';
 import { isAuthorization, referenceId } from './authorization-resource.ts';
 
@@ -112,4 +114,13 @@ export async function reviewerRoles(fhir: FhirContext, reviewer: Reference): Pro
     total: false,
   });
   return [...new Set(roles.resources.flatMap((r) => (r.json ? roleCodes(JSON.parse(r.json) as PractitionerRole) : [])))];
+}
+
+/** Whether the member has prior ECM within the plan's look-back on `date` (CONT-HIST: continuity of care met). */
+export async function continuityOfCare(fhir: FhirContext, subject: Reference | undefined, date: string, profileName: string): Promise<boolean> {
+  const patient = referenceId(subject, 'Patient');
+  const stored = patient ? await fhir.repo.read(systemAccess, 'Patient', patient.id) : undefined;
+  if (!stored?.json || stored.deleted) return false;
+  const evidence = await loadMemberEvidence({ ...fhir, access: systemAccess }, JSON.parse(stored.json) as Patient & { id: string });
+  return decideMember(evidence, date, fhir.conformance, profileName)?.decision.continuity?.met === true;
 }

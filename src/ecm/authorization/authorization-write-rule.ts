@@ -3,7 +3,7 @@ import type { FhirContext } from '../../fhir/request.ts';
 import type { WriteRule } from '../../fhir/write-rules.ts';
 import { localDateOf } from '../calendar/local-dates.ts';
 import { authorizationUpdateProblem } from './authorization-flow.ts';
-import { decisionClockStart, memberSettingsProfile } from './authorization-lookups.ts';
+import { continuityOfCare, decisionClockStart, memberSettingsProfile } from './authorization-lookups.ts';
 import { decisionDueOf, isAuthorization, isExpedited, isUndecided, withDecisionDue } from './authorization-resource.ts';
 import { decisionDue } from './decision-due.ts';
 
@@ -42,9 +42,15 @@ export const authorizationWriteRule: WriteRule = {
   },
 };
 
-/** AUTH-TAT due date of a request under the settings of the member's plan on the clock-start date. */
+/**
+ * AUTH-TAT due date of a request under the settings of the member's plan on the clock-start date;
+ * AUTH-EXPEDITE-COC: where the plan sets `cocExpedite`, a member with prior ECM (continuity of
+ * care met on that date) gets the expedited clock whatever the request's priority.
+ */
 export async function computeDecisionDue(fhir: FhirContext, authorization: ServiceRequest & { id: string }): Promise<string> {
   const clockStart = await decisionClockStart(fhir, authorization, new Date());
-  const profile = await memberSettingsProfile(fhir, authorization.subject, localDateOf(clockStart));
-  return decisionDue(clockStart, isExpedited(authorization), profile.settings);
+  const date = localDateOf(clockStart);
+  const profile = await memberSettingsProfile(fhir, authorization.subject, date);
+  const expedited = isExpedited(authorization) || (profile.settings.cocExpedite && (await continuityOfCare(fhir, authorization.subject, date, profile.name)));
+  return decisionDue(clockStart, expedited, profile.settings);
 }

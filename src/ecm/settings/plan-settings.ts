@@ -57,6 +57,8 @@ export interface PlanSettings {
   cocAutoAuthorize: boolean;
   /** CONT-HIST-P: longest continuity authorization, in calendar months. */
   cocAuthMonths: number;
+  /** AUTH-EXPEDITE-COC: a request for a member with prior ECM (continuity of care met) is decided on the expedited clock. */
+  cocExpedite: boolean;
   /** AUTH-FLOW: the authorization decision comes before assignment (assigning an unauthorized member is refused). */
   authBeforeAssignment: boolean;
   /** AUTH-TAT: routine decision due this many business days after the clock start. */

@@ -4,6 +4,7 @@ import { decisionDue } from '../../../src/ecm/authorization/decision-due.ts';
 import { settingsProfileNamed } from '../../../src/ecm/settings/settings-profile.ts';
 import { applyWriteRules } from '../../../src/fhir/write-rules.ts';
 import { useFhirServer } from '../../support/fhir-client.ts';
+import { TestMember } from '../eligibility-fixtures.ts';
 import { DUE_URL, KERN, authorizationRequest, createAuthorization, decide, decideBody, dueOf, expectRule, homelessMember, referral, store, storeReviewers } from './authorization-support.ts';
 
 // The write rule of ECM authorizations on every route: AUTH-TAT due date on receipt, AUTH-FLOW for plain writes.
@@ -19,6 +20,35 @@ beforeAll(async () => {
 
 const entry = (resource: unknown, method: string, url: string) => ({ resource, request: { method, url } });
 const transaction = (entries: unknown[]): Bundle => ({ resourceType: 'Bundle', type: 'transaction', entry: entries as Bundle['entry'] });
+
+describe('AUTH-EXPEDITE-COC: a member with prior ECM asking to continue is decided on the expedited clock where the plan says so', () => {
+  async function priorEcmMember(id: string, payor: string) {
+    const m = new TestMember(id, '1980-01-01', { start: '2026-10-01', payor });
+    // ECM at the previous plan until shortly before this coverage started (CONT-HIST)
+    m.program(['ecm'], '2025-06-01', '2026-08-31', 'Organization/prev-plan');
+    m.serviceByOrg('2026-08-15', 'Organization/prev-plan');
+    expect((await fhir.post('', m.bundle())).status).toBe(200);
+  }
+
+  it('Partnership (cocExpedite): a routine request gets the 72-hour due date; Kern keeps 5 business days', async () => {
+    const partnership = settingsProfileNamed('partnership', '2026-11-23')!.settings;
+    expect([partnership.cocExpedite, kern.cocExpedite]).toEqual([true, false]);
+    await priorEcmMember('coc-p', 'Organization/plan-partnership');
+    await priorEcmMember('coc-k', KERN);
+    const p = await createAuthorization(fhir, authorizationRequest('coc-p'));
+    // the clock starts at receipt (the rule runs a moment before the version is stamped)
+    expect(Math.abs(Date.parse(dueOf(p)!) - Date.parse(decisionDue(p.meta!.lastUpdated!, true, partnership)))).toBeLessThan(5_000);
+    const k = await createAuthorization(fhir, authorizationRequest('coc-k'));
+    expect(dueOf(k)).toBe(decisionDue(k.meta!.lastUpdated!, false, kern));
+  });
+
+  it('Partnership without prior ECM: routine', async () => {
+    const m = new TestMember('coc-none', '1980-01-01', { start: '2026-10-01', payor: 'Organization/plan-partnership' });
+    expect((await fhir.post('', m.bundle())).status).toBe(200);
+    const sr = await createAuthorization(fhir, authorizationRequest('coc-none'));
+    expect(dueOf(sr)).toBe(decisionDue(sr.meta!.lastUpdated!, false, settingsProfileNamed('partnership', '2026-11-23')!.settings));
+  });
+});
 
 describe('AUTH-TAT: the decision due date is set on receipt', () => {
   it('POST draft without a referral: 5 Kern business days from the server receipt of the request', async () => {
