@@ -31,6 +31,11 @@ export interface ServerConfig {
   rateLimitPerMinute?: number;
   /** PostgreSQL: statements running longer are cancelled (503 timeout); migrations are exempt. */
   statementTimeoutMs?: number;
+  /** Subscription delivery: pause between idle rounds and first retry delay, ms (SUBSCRIPTION_POLL_MS, SUBSCRIPTION_RETRY_MS; defaults 50 and 1000). */
+  subscriptionPollMs?: number;
+  subscriptionRetryMs?: number;
+  /** Whether this process delivers notifications (SUBSCRIPTION_DELIVERY=off: it only writes them to the outbox). Unset = on. */
+  subscriptionDelivery?: boolean;
   /** Background jobs (src/jobs/jobs-config.ts: JOBS, JOB_*, CLR_ESCALATE_INTERVAL_SECONDS); unset in code = off. */
   jobs?: JobsConfig;
 }
@@ -54,6 +59,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     audit: auditFrom(env.AUDIT),
     rateLimitPerMinute: intFrom(env.RATE_LIMIT_PER_MINUTE, 6000, 'RATE_LIMIT_PER_MINUTE'),
     statementTimeoutMs: intFrom(env.STATEMENT_TIMEOUT_MS, 30_000, 'STATEMENT_TIMEOUT_MS'),
+    subscriptionPollMs: intFrom(env.SUBSCRIPTION_POLL_MS, 50, 'SUBSCRIPTION_POLL_MS'),
+    subscriptionRetryMs: intFrom(env.SUBSCRIPTION_RETRY_MS, 1000, 'SUBSCRIPTION_RETRY_MS'),
+    subscriptionDelivery: env.SUBSCRIPTION_DELIVERY !== 'off',
     jobs: jobsConfigFromEnv(env),
   };
 }

@@ -3,6 +3,7 @@ import { systemAccess, type AccessContext } from '../auth/access-context.ts';
 import { authorizationWriteRule } from '../ecm/authorization/authorization-write-rule.ts';
 import { referralEligibilityRule } from '../ecm/referral/referral-eligibility-rule.ts';
 import { referralTaskWriteRule } from '../ecm/referral/referral-task-write-rule.ts';
+import { subscriptionWriteRule } from '../subscriptions/subscription-write-rule.ts';
 import type { Repository, WriteOp, WriteResult } from './repository.ts';
 import type { FhirContext } from './request.ts';
 
@@ -63,7 +64,7 @@ const followUpsOfOp = new WeakMap<WriteOp, FollowUps>();
 
 /** Every write rule of the server; each module adds its own line here. */
 export function allWriteRules(): WriteRule[] {
-  return [authorizationWriteRule, referralTaskWriteRule, referralEligibilityRule];
+  return [authorizationWriteRule, referralTaskWriteRule, referralEligibilityRule, subscriptionWriteRule];
 }
 
 let rulesByType: Map<string, WriteRule[]> | undefined;

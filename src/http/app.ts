@@ -26,6 +26,7 @@ import { registerSmart } from './smart/index.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { registerAudit } from './audit-hook.ts';
+import { registerSubscriptions } from '../subscriptions/register-subscriptions.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -73,6 +74,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
     );
   });
   closeAfterDrain(app, () => database.close());
+  registerSubscriptions(app, database, fhir);
   registerJobs(app, config);
   registerSecurityHeaders(app);
   registerErrorHandling(app);

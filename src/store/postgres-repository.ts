@@ -25,6 +25,7 @@ import type { Visibility } from './search/criterion-sql.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { Interaction } from '../auth/scopes.ts';
 import { WriteSlots } from './write-slots.ts';
+import { syncSubscriptionWrites, writesSubscription } from './subscription-outbox-sql.ts';
 
 const LAST_UPDATED_SQL = lastUpdatedSql();
 /** Two per core of the 2-core machines this runs on (bench/RESULTS.md). */
@@ -83,7 +84,7 @@ export class PostgresRepository implements Repository {
     if (ops.length === 0) return [];
     if (this.tx) return this.writeOnce(this.tx, ops, true, ctx).catch(asConflict);
     // A context with row-level access checks what it writes after writing it: in a transaction.
-    if (ops.length > 1 || ctx.rows) return this.db.transaction((tx) => this.writeOnce(tx, ops, true, ctx)).catch(asConflict);
+    if (ops.length > 1 || ctx.rows || writesSubscription(ops)) return this.db.transaction((tx) => this.writeOnce(tx, ops, true, ctx)).catch(asConflict);
     // One resource: first optimistically, as one atomic statement with no transaction; if another
     // writer got in between, again under a row lock, so contended updates queue instead of failing.
     // (With If-Match the precondition decides instead, see writeOnce.)
@@ -194,6 +195,7 @@ export class PostgresRepository implements Repository {
       await this.assertVisible(ctx, 'c', ops.flatMap((op) => (op.kind === 'create' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
       await this.assertVisible(ctx, 'u', ops.flatMap((op) => (op.kind === 'update' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
     }
+    if (writesSubscription(ops)) await syncSubscriptionWrites(q, ops, results.map((r) => r.stored.versionId), ctx);
     return results;
   }
 

@@ -1,4 +1,5 @@
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './indexing/index-tables.ts';
+import { outboxCte } from './subscription-outbox-sql.ts';
 
 /** Parameters $1..$7: the versions (type, id, version, lastUpdated, deleted, method, content). */
 const VERSION_PARAMS = 7;
@@ -68,7 +69,8 @@ hist AS (
   SELECT i.resource_type, i.id, i.version_id, $4::timestamptz, i.deleted, i.method, i.content
   FROM input i JOIN cur ON cur.resource_type = i.resource_type AND cur.id = i.id
   ORDER BY i.ord
-)${ctes.map((c) => `,\n${c}`).join('')}
+),
+${outboxCte()}${ctes.map((c) => `,\n${c}`).join('')}
 SELECT count(*)::int AS written FROM cur`;
   statements.set(key, sql);
   return sql;

@@ -13,6 +13,8 @@ import type { Operation } from './operation.ts';
 import { reindexOperation } from './reindex.ts';
 import { validateCodeOperation } from './validate-code.ts';
 import { validateOperation } from './validate.ts';
+import { subscriptionStatusOperation } from '../../subscriptions/status-operation.ts';
+import { getWsBindingTokenOperation } from '../../subscriptions/ws-binding-token-operation.ts';
 
 /** Every operation the server offers; each module adds its own line here. */
 export function allOperations(): Operation[] {
@@ -31,5 +33,7 @@ export function allOperations(): Operation[] {
     ecmMemberListOperation,
     ecmClrEscalateOperation,
     ecmMoveListOperation,
+    subscriptionStatusOperation,
+    getWsBindingTokenOperation,
   ];
 }
