@@ -20,6 +20,8 @@ export interface FhirRequest {
     ifModifiedSince?: string;
     prefer?: string;
     contentType?: string;
+    /** The Accept header: an operation may answer a file (a Binary) to `Accept: text/csv`. */
+    accept?: string;
   };
   body?: unknown;
 }

@@ -29,6 +29,8 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       done(badRequest(`The request body is not valid JSON: ${(err as Error).message}`), undefined);
     }
   });
+  // A CSV file posted to an operation (the Return Transmission File, $ecm-rtf-import) reaches it as text.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, String(body)));
   app.addContentTypeParser(FORM_TYPE, { parseAs: 'string' }, (_req, body, done) => {
     done(null, [...new URLSearchParams(String(body)).entries()]);
   });
@@ -112,6 +114,7 @@ export function toFhirRequest(request: FastifyRequest, prefix: string): FhirRequ
       ifModifiedSince: header(request, 'if-modified-since'),
       prefer: header(request, 'prefer'),
       contentType: header(request, 'content-type'),
+      accept: header(request, 'accept'),
     },
     body,
   };

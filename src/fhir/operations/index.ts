@@ -2,6 +2,9 @@ import { ecmAssignOperation } from '../../ecm/assignment/ecm-assign-operation.ts
 import { ecmMemberListOperation } from '../../ecm/assignment/ecm-member-list-operation.ts';
 import { ecmAcknowledgeOperation } from '../../ecm/authorization/ecm-acknowledge-operation.ts';
 import { ecmDecideOperation } from '../../ecm/authorization/ecm-decide-operation.ts';
+import { ecmClrMetricsOperation } from '../../ecm/clr-reports/ecm-clr-metrics-operation.ts';
+import { ecmRtfExportOperation } from '../../ecm/clr-reports/ecm-rtf-export-operation.ts';
+import { ecmRtfImportOperation } from '../../ecm/clr-reports/ecm-rtf-import-operation.ts';
 import { ecmClrEscalateOperation } from '../../ecm/referral-escalation/ecm-clr-escalate-operation.ts';
 import { ecmMoveListOperation } from '../../ecm/referral-escalation/ecm-move-list-operation.ts';
 import { ecmEligibilityOperation } from '../../ecm/eligibility/ecm-eligibility-operation.ts';
@@ -31,6 +34,9 @@ export function allOperations(): Operation[] {
     ecmAcknowledgeOperation,
     ecmAssignOperation,
     ecmMemberListOperation,
+    ecmClrMetricsOperation,
+    ecmRtfExportOperation,
+    ecmRtfImportOperation,
     ecmClrEscalateOperation,
     ecmMoveListOperation,
     subscriptionStatusOperation,
