@@ -48,7 +48,9 @@ export const referralTaskWriteRule: WriteRule = {
     if (next.status === 'requested' && prev?.status !== 'requested') out = withDueDate(out, await responseDue(fhir, next, now));
     else if (!dueDateOf(out) && dueDateOf(prev)) out = withDueDate(out, dueDateOf(prev));
     // server-owned: kept from the previous version, stamped at the owner's first answer, else absent
-    const firstAnswer = prev?.status === 'requested' && roleFor(next.status) === 'owner' ? formatLocalInstant(now.getTime()) : undefined;
+    // an RTF row reports its own date of the status update: the answer was given then, not at import
+    const answeredAt = operation === RTF_IMPORT_OPERATION && next.lastModified ? next.lastModified : formatLocalInstant(now.getTime());
+    const firstAnswer = prev?.status === 'requested' && roleFor(next.status) === 'owner' ? answeredAt : undefined;
     return withResponseDate(out, (prev && responseDateOf(prev)) ?? firstAnswer);
   },
   async followUps(resource, previous, { fhir }) {
