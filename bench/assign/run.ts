@@ -26,6 +26,7 @@ import { type AssignReport, renderAssignMarkdown, renderAssignSummary, windowSiz
 import { countMismatches, overdueScenarios } from './searches.ts';
 import { readAssignmentState } from './state.ts';
 import { onePerKind, validateSample } from './validate-sample.ts';
+import { benchFlow } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:assign] ${message}\n`);
@@ -75,9 +76,7 @@ async function quiet(opts: AssignBenchOptions): Promise<void> {
 async function main(): Promise<number> {
   options = assignOptionsFromEnv();
   const opts = options;
-  setTimeout(() => void abort(`time limit of ${opts.timeout} s exceeded (BENCH_TIMEOUT)`, 2), opts.timeout * 1000).unref();
-  process.on('SIGINT', () => void abort('interrupted (SIGINT)', 130));
-  process.on('SIGTERM', () => void abort('terminated (SIGTERM)', 143));
+  flow.guard(opts.timeout);
 
   const today = localDateOf(new Date());
   database = await createBenchDatabase(opts.databaseUrl);
@@ -173,35 +172,5 @@ async function main(): Promise<number> {
   return broken ? 1 : 0;
 }
 
-let aborting = false;
-async function abort(reason: string, code: number): Promise<void> {
-  if (aborting) return;
-  aborting = true;
-  log(`aborting: ${reason}`);
-  try {
-    writeReport(reason);
-  } catch (err) {
-    log(`could not write the report: ${String(err)}`);
-  }
-  setTimeout(() => process.exit(code), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
-
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  log(`failed: ${message}`);
-  try {
-    if (!aborting) writeReport(message);
-  } catch (e) {
-    log(`could not write the report: ${String(e)}`);
-  }
-}
-if (!aborting) {
-  setTimeout(() => process.exit(code || 1), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
+const flow = benchFlow({ log, writeReport, cleanup });
+await flow.run(main);

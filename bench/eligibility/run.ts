@@ -16,6 +16,7 @@ import { type EligibilityBenchOptions, eligibilityOptionsFromEnv } from './optio
 import { measurePopulation } from './population.ts';
 import { type EligibilityReport, renderEligibilityMarkdown, renderEligibilitySummary } from './report.ts';
 import { checkSample, singleScenario, spreadMembers } from './single.ts';
+import { benchFlow } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:eligibility] ${message}\n`);
@@ -65,9 +66,7 @@ async function quiet(opts: EligibilityBenchOptions): Promise<void> {
 async function main(): Promise<number> {
   options = eligibilityOptionsFromEnv();
   const opts = options;
-  setTimeout(() => void abort(`time limit of ${opts.timeout} s exceeded (BENCH_TIMEOUT)`, 2), opts.timeout * 1000).unref();
-  process.on('SIGINT', () => void abort('interrupted (SIGINT)', 130));
-  process.on('SIGTERM', () => void abort('terminated (SIGTERM)', 143));
+  flow.guard(opts.timeout);
 
   const db = (database = eligibilityDatabase(opts));
   report = { machine: machineInfo(), command: command(), options: opts, database: { name: db.name, kept: db.kept } };
@@ -103,35 +102,5 @@ async function main(): Promise<number> {
   return report.sample.disagreements.length > 0 || m.non2xx + m.errors > 0 ? 1 : 0;
 }
 
-let aborting = false;
-async function abort(reason: string, code: number): Promise<void> {
-  if (aborting) return;
-  aborting = true;
-  log(`aborting: ${reason}`);
-  try {
-    writeReport(reason);
-  } catch (err) {
-    log(`could not write the report: ${String(err)}`);
-  }
-  setTimeout(() => process.exit(code), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
-
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  log(`failed: ${message}`);
-  try {
-    if (!aborting) writeReport(message);
-  } catch (e) {
-    log(`could not write the report: ${String(e)}`);
-  }
-}
-if (!aborting) {
-  setTimeout(() => process.exit(code || 1), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
+const flow = benchFlow({ log, writeReport, cleanup });
+await flow.run(main);

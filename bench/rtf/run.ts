@@ -24,6 +24,7 @@ import { machineInfo } from '../machine.ts';
 import { PLAN, isBadRow, memberResources, networkResources, providerOf, rtfFile } from './dataset.ts';
 import { type RtfBenchOptions, rtfOptionsFromEnv } from './options.ts';
 import { type ImportRun, type RtfReport, type TimedCall, renderRtfMarkdown, renderRtfSummary } from './report.ts';
+import { benchFlow } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:rtf] ${message}\n`);
@@ -129,9 +130,7 @@ async function versionsOfUpdatedTasks(url: string): Promise<number> {
 async function main(): Promise<number> {
   options = rtfOptionsFromEnv();
   const opts = options;
-  setTimeout(() => void abort(`time limit of ${opts.timeout} s exceeded (BENCH_TIMEOUT)`, 2), opts.timeout * 1000).unref();
-  process.on('SIGINT', () => void abort('interrupted (SIGINT)', 130));
-  process.on('SIGTERM', () => void abort('terminated (SIGTERM)', 143));
+  flow.guard(opts.timeout);
 
   const today = todayInLosAngeles();
   const period = previousMonth(today);
@@ -246,35 +245,5 @@ async function main(): Promise<number> {
   return r.problems.length > 0 ? 1 : 0;
 }
 
-let aborting = false;
-async function abort(reason: string, code: number): Promise<void> {
-  if (aborting) return;
-  aborting = true;
-  log(`aborting: ${reason}`);
-  try {
-    writeReport(reason);
-  } catch (err) {
-    log(`could not write the report: ${String(err)}`);
-  }
-  setTimeout(() => process.exit(code), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
-
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  log(`failed: ${message}`);
-  try {
-    if (!aborting) writeReport(message);
-  } catch (e) {
-    log(`could not write the report: ${String(e)}`);
-  }
-}
-if (!aborting) {
-  setTimeout(() => process.exit(code || 1), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
+const flow = benchFlow({ log, writeReport, cleanup });
+await flow.run(main);

@@ -15,6 +15,7 @@ import { measure } from './measure.ts';
 import { type SearchBenchOptions, searchOptionsFromEnv } from './options.ts';
 import { type SearchReport, renderSearchMarkdown, renderSearchSummary } from './report.ts';
 import { searchScenarios } from './scenarios.ts';
+import { benchFlow } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:search] ${message}\n`);
@@ -55,9 +56,7 @@ function command(): string {
 async function main(): Promise<number> {
   options = searchOptionsFromEnv();
   const opts = options;
-  setTimeout(() => void abort(`time limit of ${opts.timeout} s exceeded (BENCH_TIMEOUT)`, 2), opts.timeout * 1000).unref();
-  process.on('SIGINT', () => void abort('interrupted (SIGINT)', 130));
-  process.on('SIGTERM', () => void abort('terminated (SIGTERM)', 143));
+  flow.guard(opts.timeout);
 
   database = await openSearchDatabase(opts.databaseUrl, { requested: opts.database, keep: opts.keep, members: opts.members, seed: opts.seed });
   const fingerprint = indexerFingerprint();
@@ -127,36 +126,5 @@ async function main(): Promise<number> {
   return broken ? 1 : 0;
 }
 
-let aborting = false;
-async function abort(reason: string, code: number): Promise<void> {
-  if (aborting) return;
-  aborting = true;
-  log(`aborting: ${reason}`);
-  try {
-    writeReport(reason);
-  } catch (err) {
-    log(`could not write the report: ${String(err)}`);
-  }
-  setTimeout(() => process.exit(code), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
-
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  log(`failed: ${message}`);
-  try {
-    // After an abort (time limit, signal) its report stands: the server it stopped is no new failure.
-    if (!aborting) writeReport(message);
-  } catch (e) {
-    log(`could not write the report: ${String(e)}`);
-  }
-}
-if (!aborting) {
-  setTimeout(() => process.exit(code || 1), 30_000).unref();
-  await cleanup();
-  process.exit(code);
-}
+const flow = benchFlow({ log, writeReport, cleanup });
+await flow.run(main);
