@@ -3,7 +3,8 @@
  * "ceiling" server doing only the database read, written to bench/RESULTS.md (bench/README.md).
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { otherResultsSection } from './other-results.ts';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendTokens, benchAdminToken } from './backend-token.ts';
 import { type BenchDatabase, createBenchDatabase, withClient } from './bench-database.ts';
@@ -44,7 +45,7 @@ function writeReport(failure?: string): void {
   if (!report || !options) return;
   if (failure) report.failure = failure;
   const path = resolve(ROOT, options.resultsPath);
-  writeFileSync(path, renderMarkdown(report) + '\n');
+  writeFileSync(path, `${renderMarkdown(report)}\n\n${otherResultsSection(dirname(path))}`);
   process.stdout.write(`\n${renderSummary(report)}\n\nwritten to ${options.resultsPath}\n`);
 }
 
