@@ -1,5 +1,6 @@
 import type { Reference, Task } from '@medplum/fhirtypes';
 import { CANONICAL_BASE } from '../../conformance/conformance.ts';
+import { literalTarget } from '../assignment/vocabulary.ts';
 
 /** What makes a Task a referral Task, and the values the server owns on one (referral-loop.md). */
 export const TASK_CODE_SYSTEM = 'http://hl7.org/fhir/CodeSystem/task-code';
@@ -17,8 +18,7 @@ export function isReferralTask(task: Task | undefined): boolean {
 
 /** `Type/id` of a relative (or `[base]/Type/id` absolute) reference, else undefined. */
 export function referenceKey(ref: Reference | undefined): string | undefined {
-  const m = /(?:^|\/)([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref?.reference ?? '');
-  return m?.[1];
+  return literalTarget(ref?.reference);
 }
 
 export function businessStatusOf(task: Task): string | undefined {
