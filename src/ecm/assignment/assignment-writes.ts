@@ -145,6 +145,7 @@ function newAssignment(w: WriteInput, sel: Selection, group: Stored<Group> | und
     referralTasks: w.loaded.referralTasks,
     request: `ServiceRequest/${w.loaded.request.resource.id}`,
     patient: `Patient/${w.loaded.patient.id}`,
+    ...(w.loaded.kind === 'referral' ? { assignedReferral: { referral: w.loaded.request.resource, fillerOrders: w.loaded.fillerOrders } } : {}),
     plan: w.plan,
     provider: sel.service.provider,
     ...(sel.service.organization?.name ? { providerName: sel.service.organization.name } : {}),

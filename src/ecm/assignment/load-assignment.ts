@@ -36,8 +36,10 @@ export interface LoadedAssignment {
   network: ProviderNetwork;
   /** The member's current ECM assignment (ecm-enrollment not ended), with its version. */
   current?: Stored<EpisodeOfCare>;
-  /** Referral Tasks (task-code fulfill) whose focus is the request or the referral it is based on (X-GRAVITY). */
+  /** Referral Tasks (task-code fulfill) whose focus is the request, the referral it is based on or a filler order (X-GRAVITY). */
   referralTasks: Stored<Task>[];
+  /** For a referral: the plan's filler orders (intent filler-order) based on it. */
+  fillerOrders: Stored<ServiceRequest>[];
   pcp?: MemberPcp;
 }
 
@@ -136,10 +138,19 @@ export async function loadAssignment(ctx: FhirContext, repo: Repository, request
   const currentEpisode = currentEnrollment(evidence.episodes, patient.id);
   const current = currentEpisode ? await readStored<EpisodeOfCare>(repo, ctx.access, `EpisodeOfCare/${currentEpisode.id}`) : undefined;
   const pcp = memberPcp(patient, resolver);
-  const focuses = [`ServiceRequest/${sr.id}`, ...(referralRef ? [referralRef] : [])];
+  const fillerOrders =
+    kind === 'referral'
+      ? (
+          await searchAll<ServiceRequest>(repo, ctx.access, 'ServiceRequest', [
+            { kind: 'reference', param: 'based-on', values: [{ targetType: 'ServiceRequest', targetId: sr.id }] },
+            { kind: 'token', param: 'intent', values: [{ code: 'filler-order' }] },
+          ])
+        ).matches
+      : [];
+  const focuses = [`ServiceRequest/${sr.id}`, ...(referralRef ? [referralRef] : []), ...fillerOrders.map((o) => `ServiceRequest/${o.resource.id}`)];
   const { matches: referralTasks } = await searchAll<Task>(repo, ctx.access, 'Task', [
     { kind: 'reference', param: 'focus', values: focuses.map((f) => ({ targetType: 'ServiceRequest', targetId: idOf(f) })) },
     { kind: 'token', param: 'code', values: [{ system: TASK_CODE_SYSTEM, code: 'fulfill' }] },
   ]);
-  return { request, kind, patient, evidence, careTeams, profile, ...(plan ? { plan } : {}), facts, network, ...(current ? { current } : {}), ...(pcp ? { pcp } : {}), referralTasks };
+  return { request, kind, patient, evidence, careTeams, profile, ...(plan ? { plan } : {}), facts, network, ...(current ? { current } : {}), ...(pcp ? { pcp } : {}), referralTasks, fillerOrders };
 }

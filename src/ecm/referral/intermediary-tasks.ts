@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Task } from '@medplum/fhirtypes';
+import type { ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { WriteOp } from '../../fhir/repository.ts';
 import { LOOP_CLOSURE_SYSTEM, REFERRAL_STATUS_SYSTEM, REFERRAL_TASK_PROFILE, TASK_CODE_SYSTEM, referenceKey } from './referral-task.ts';
 import { FINAL_STATUSES } from './task-lifecycle.ts';
@@ -9,11 +9,24 @@ export interface StoredTask {
   versionId: number;
 }
 
+export interface StoredRequest {
+  resource: ServiceRequest & { id: string };
+  versionId: number;
+}
+
+/** A referral the plan assigns before authorizing it, with the plan's filler orders already based on it. */
+export interface AssignedReferral {
+  referral: ServiceRequest & { id: string };
+  fillerOrders: StoredRequest[];
+}
+
 export interface IntermediaryInput {
-  /** Referral Tasks about the request or its referral (task-code fulfill). */
+  /** Referral Tasks about the request, its referral or the plan's filler orders (task-code fulfill). */
   referralTasks: StoredTask[];
-  /** ServiceRequest/x: the plan's order the provider fulfils (the authorization, or the referral itself). */
+  /** ServiceRequest/x: the plan's order the provider fulfils when it is the authorization. */
   request: string;
+  /** Set when the plan assigns the referral itself (before authorizing): the provider fulfils a filler order. */
+  assignedReferral?: AssignedReferral;
   patient: string;
   /** Organization/x of the plan (the intermediary). */
   plan: string;
@@ -24,12 +37,46 @@ export interface IntermediaryInput {
 }
 
 const isOpen = (t: Task) => !FINAL_STATUSES.includes(t.status);
+const isOpenOrder = (sr: ServiceRequest) => sr.status === 'draft' || sr.status === 'active' || sr.status === 'on-hold';
+
+/**
+ * X-GRAVITY intermediary: when the plan assigns a referral it has not authorized, its order to the
+ * provider is a filler-order ServiceRequest `basedOn` the referral (requester the plan, performer
+ * the provider). An open one for the same provider is reused; open ones for another provider are
+ * revoked (a change of provider).
+ */
+function fillerOrderWrites(a: AssignedReferral, plan: string, provider: string, providerName: string | undefined, now: string): { ops: WriteOp[]; order: string } {
+  const open = a.fillerOrders.filter((o) => isOpenOrder(o.resource));
+  const ops: WriteOp[] = open
+    .filter((o) => referenceKey(o.resource.performer?.[0]) !== provider)
+    .map((o) => ({ kind: 'update', ifMatch: o.versionId, resource: { ...o.resource, status: 'revoked' } }));
+  const kept = open.find((o) => referenceKey(o.resource.performer?.[0]) === provider);
+  if (kept) return { ops, order: `ServiceRequest/${kept.resource.id}` };
+  const r = a.referral;
+  const order: ServiceRequest & { id: string } = {
+    resourceType: 'ServiceRequest',
+    id: randomUUID(),
+    status: 'active',
+    intent: 'filler-order',
+    basedOn: [{ reference: `ServiceRequest/${r.id}` }],
+    ...(r.code ? { code: r.code } : {}),
+    ...(r.priority ? { priority: r.priority } : {}),
+    subject: r.subject,
+    authoredOn: now,
+    requester: { reference: plan },
+    performer: [{ reference: provider, ...(providerName ? { display: providerName } : {}) }],
+    ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}),
+  };
+  ops.push({ kind: 'create', resource: order });
+  return { ops, order: `ServiceRequest/${order.id}` };
+}
 
 /**
  * The intermediary pattern (X-GRAVITY, referral-loop.md) when $ecm-assign picks a provider:
  * - a new Task for the provider (requester = the plan, owner = the provider, `focus` = the plan's
  *   order, `partOf` = the referrer's Task when there is one), status `requested`, business status
- *   `assigned`; its response due date comes from the write rule (CLR-STATUS);
+ *   `assigned`; its response due date comes from the write rule (CLR-STATUS); the plan's order is
+ *   the authorization, or a filler order when the plan assigns before authorizing;
  * - the referrer's Task (owned by the plan) accepted and marked `assigned`;
  * - an open Task of another provider for the same order cancelled (a change of provider:
  *   ASSIGN-CHANGE, or re-assignment after a decline, CLR-DECLINE-FOLLOWUP / CLR-REASSIGN).
@@ -52,6 +99,12 @@ export function intermediaryWrites(input: IntermediaryInput): WriteOp[] {
     });
   }
   if (children.some((t) => isOpen(t.resource) && referenceKey(t.resource.owner) === provider)) return ops;
+  let focus = input.request;
+  if (input.assignedReferral) {
+    const filler = fillerOrderWrites(input.assignedReferral, plan, provider, input.providerName, input.now);
+    ops.push(...filler.ops);
+    focus = filler.order;
+  }
   const child: Task & { id: string } = {
     resourceType: 'Task',
     id: randomUUID(),
@@ -61,7 +114,7 @@ export function intermediaryWrites(input: IntermediaryInput): WriteOp[] {
     intent: 'order',
     priority: parent?.resource.priority ?? 'routine',
     code: { coding: [{ system: TASK_CODE_SYSTEM, code: 'fulfill', display: 'Fulfill the focal request' }] },
-    focus: { reference: input.request },
+    focus: { reference: focus },
     for: { reference: input.patient },
     authoredOn: input.now,
     lastModified: input.now,

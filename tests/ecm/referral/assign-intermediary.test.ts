@@ -1,4 +1,4 @@
-import type { Task } from '@medplum/fhirtypes';
+import type { ServiceRequest, Task } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useFhirServer } from '../../support/fhir-client.ts';
 import { assignCall, loadMember, loadNetwork, p, readAssign, search } from '../assignment/assignment-support.ts';
@@ -17,11 +17,11 @@ describe('$ecm-assign and the referral Tasks', () => {
     await loadNetwork(fhir);
   });
 
-  async function referrerTask(member: string): Promise<string> {
+  async function referrerTask(member: string, focus = `ServiceRequest/${member}-referral`, plan = 'Organization/plan-kern'): Promise<string> {
     const res = await fhir.post('/Task', {
       resourceType: 'Task', status: 'requested', intent: 'order', code: FULFILL,
-      focus: { reference: `ServiceRequest/${member}-referral` }, for: { reference: `Patient/${member}` },
-      authoredOn: '2026-11-01T09:00:00-07:00', requester: { reference: 'Organization/county-bhrs' }, owner: { reference: 'Organization/plan-kern' },
+      focus: { reference: focus }, for: { reference: `Patient/${member}` },
+      authoredOn: '2026-11-01T09:00:00-07:00', requester: { reference: 'Organization/county-bhrs' }, owner: { reference: plan },
     });
     expect(res.status, res.text).toBe(201);
     return res.body.id;
@@ -76,6 +76,52 @@ describe('$ecm-assign and the referral Tasks', () => {
     expect(byOwner.get(first)?.status).toBe('cancelled');
     expect(byOwner.get(first)?.statusReason?.text).toContain('another ECM provider');
     expect(byOwner.get(second)?.status).toBe('requested');
+  });
+
+  it('a plan that assigns before authorizing orders the provider with a filler-order ServiceRequest based on the referral; a change revokes it', async () => {
+    const referral = await loadMember(fhir, { id: 'im-7', plan: 'partnership', request: { kind: 'referral' } });
+    const parentId = await referrerTask('im-7', `ServiceRequest/${referral}`, 'Organization/plan-partnership');
+    const res = await assignCall(fhir, referral);
+    expect(res.status, res.text).toBe(200);
+    const first = readAssign(res.body).provider;
+    const orders: ServiceRequest[] = await search(fhir, `/ServiceRequest?based-on=ServiceRequest/${referral}&intent=filler-order`);
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({
+      status: 'active', intent: 'filler-order', basedOn: [{ reference: `ServiceRequest/${referral}` }],
+      subject: { reference: 'Patient/im-7' }, requester: { reference: 'Organization/plan-partnership' }, performer: [{ reference: first }],
+      code: { coding: [{ code: 'ecm' }] },
+    });
+    const [child]: Task[] = await search(fhir, `/Task?part-of=Task/${parentId}`);
+    expect(child).toMatchObject({ status: 'requested', owner: { reference: first }, focus: { reference: `ServiceRequest/${orders[0].id}` } });
+    expect((await fhir.get(`/Task/${parentId}`)).body.status).toBe('accepted');
+
+    // a change of provider revokes the first order; the new provider gets its own
+    const change = await assignCall(fhir, referral, [p.bool('change', true)], '2026-11-10');
+    expect(change.status, change.text).toBe(200);
+    const second = readAssign(change.body).provider;
+    expect(second).not.toBe(first);
+    const after: ServiceRequest[] = await search(fhir, `/ServiceRequest?based-on=ServiceRequest/${referral}&intent=filler-order`);
+    const byPerformer = new Map(after.map((o) => [o.performer?.[0].reference, o]));
+    expect([...byPerformer.keys()].sort()).toEqual([first, second].sort());
+    expect(byPerformer.get(first)?.status).toBe('revoked');
+    expect(byPerformer.get(second)?.status).toBe('active');
+    const children: Task[] = await search(fhir, `/Task?part-of=Task/${parentId}`);
+    const byOwner = new Map(children.map((t) => [t.owner?.reference, t]));
+    expect(byOwner.get(first)?.status).toBe('cancelled');
+    expect(byOwner.get(second)).toMatchObject({ status: 'requested', focus: { reference: `ServiceRequest/${byPerformer.get(second)?.id}` } });
+  });
+
+  it('a capacity decline of a filler order re-assigns the referral it is based on', async () => {
+    const referral = await loadMember(fhir, { id: 'im-8', plan: 'partnership', request: { kind: 'referral' } });
+    const first = readAssign((await assignCall(fhir, referral)).body).provider;
+    const [child]: Task[] = await search(fhir, `/Task?owner=${first}&patient=Patient/im-8`);
+    expect(child.focus?.reference).not.toBe(`ServiceRequest/${referral}`);
+    await decline(child, 'provider-capacity', 'No open places');
+    const orders: ServiceRequest[] = await search(fhir, `/ServiceRequest?based-on=ServiceRequest/${referral}&intent=filler-order&status=active`);
+    expect(orders).toHaveLength(1);
+    expect(orders[0].performer?.[0].reference).not.toBe(first);
+    const open: Task[] = await search(fhir, `/Task?patient=Patient/im-8&status=requested`);
+    expect(open.map((t) => [t.owner?.reference, t.focus?.reference])).toEqual([[orders[0].performer?.[0].reference, `ServiceRequest/${orders[0].id}`]]);
   });
 
   async function decline(task: Task, code: string | undefined, text: string) {
