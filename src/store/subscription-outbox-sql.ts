@@ -31,6 +31,12 @@ export function outboxCte(): string {
 )`;
 }
 
+/** Subscription.end as an instant, or null (absent, or not a date-time the database could read). */
+function endOf(resource: Subscription): string | null {
+  const at = typeof resource.end === 'string' ? Date.parse(resource.end) : NaN;
+  return Number.isNaN(at) ? null : new Date(at).toISOString();
+}
+
 /** Whether a write includes a Subscription (the repository then writes in a transaction). */
 export function writesSubscription(ops: WriteOp[]): boolean {
   return ops.some((op) => (op.kind === 'delete' ? op.resourceType : op.resource.resourceType) === 'Subscription');
@@ -59,10 +65,10 @@ export async function syncSubscriptionWrites(q: Queryable, ops: WriteOp[], versi
     const status = resource.status ?? 'requested';
     const definition = parsed.ok ? parsed.definition : undefined;
     await q.query(
-      `INSERT INTO subscription_registry AS s (id, version_id, status, resource_type, channel_type, topic, heartbeat_seconds, access, last_error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+      `INSERT INTO subscription_registry AS s (id, version_id, status, resource_type, channel_type, topic, heartbeat_seconds, access, last_error, end_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $11::timestamptz)
        ON CONFLICT (id) DO UPDATE SET
-         version_id = EXCLUDED.version_id, status = EXCLUDED.status, resource_type = EXCLUDED.resource_type,
+         version_id = EXCLUDED.version_id, status = EXCLUDED.status, resource_type = EXCLUDED.resource_type, end_at = EXCLUDED.end_at,
          channel_type = EXCLUDED.channel_type, topic = EXCLUDED.topic, heartbeat_seconds = EXCLUDED.heartbeat_seconds,
          access = CASE WHEN $10::boolean THEN s.access ELSE EXCLUDED.access END,
          last_error = CASE WHEN $10::boolean THEN s.last_error ELSE EXCLUDED.last_error END,
@@ -79,6 +85,7 @@ export async function syncSubscriptionWrites(q: Queryable, ops: WriteOp[], versi
         JSON.stringify(byWorker ? { kind: 'none' } : storedAccessOf(ctx)),
         parsed.ok ? null : parsed.problem,
         byWorker,
+        endOf(resource),
       ],
     );
     if (status === 'off') {

@@ -70,11 +70,15 @@ export interface PendingWork {
   unchecked: boolean;
   deliveries: boolean;
   heartbeats: boolean;
+  /** A live subscription is past its `end`. */
+  ended: boolean;
 }
 
 const DUE_DELIVERY = `r.status <> 'off' AND r.next_attempt_at <= now() AND (r.lease_until IS NULL OR r.lease_until < now())
   AND (r.channel_type <> 'websocket' OR r.id = ANY($1::text[]))
   AND EXISTS (SELECT 1 FROM subscription_notification n WHERE n.subscription_id = r.id)`;
+
+const ENDED = `r.status IN ${WATCHING_STATUSES} AND r.end_at <= now()`;
 
 const DUE_HEARTBEAT = `r.status = 'active' AND r.channel_type = 'rest-hook' AND r.topic IS NOT NULL AND r.heartbeat_seconds IS NOT NULL
   AND r.last_sent_at + r.heartbeat_seconds * interval '1 second' <= now()
@@ -104,7 +108,8 @@ export class SubscriptionStore {
     const { rows } = await this.db.query<PendingWork>(
       `SELECT EXISTS (SELECT 1 FROM subscription_registry r WHERE ${UNCHECKED}) AS unchecked,
               EXISTS (SELECT 1 FROM subscription_registry r WHERE ${DUE_DELIVERY}) AS deliveries,
-              EXISTS (SELECT 1 FROM subscription_registry r WHERE ${DUE_HEARTBEAT}) AS heartbeats`,
+              EXISTS (SELECT 1 FROM subscription_registry r WHERE ${DUE_HEARTBEAT}) AS heartbeats,
+              EXISTS (SELECT 1 FROM subscription_registry r WHERE ${ENDED}) AS ended`,
       [boundWebsockets],
     );
     return rows[0];
@@ -197,6 +202,12 @@ export class SubscriptionStore {
       await tx.query('DELETE FROM subscription_outbox WHERE seq = ANY($1::bigint[])', [changes.map((c) => c.seq)]);
       return changes.length;
     });
+  }
+
+  /** Live subscriptions past their `end` (the worker turns them off). */
+  async ended(limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM subscription_registry r WHERE ${ENDED} ORDER BY id LIMIT $1`, [limit]);
+    return rows.map((r) => r.id);
   }
 
   async unchecked(limit: number): Promise<UncheckedSubscription[]> {

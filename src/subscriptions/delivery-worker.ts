@@ -80,10 +80,18 @@ export class DeliveryWorker {
 
   private async deliveryRound(): Promise<boolean> {
     const work = await this.store.pendingWork(this.hub.boundIds());
+    if (work.ended) await this.turnOffEnded();
     if (work.unchecked) await this.check();
     if (work.heartbeats) await this.store.queueHeartbeats();
     if (work.deliveries || work.heartbeats) await this.deliver();
-    return work.unchecked || work.deliveries || work.heartbeats;
+    return work.ended || work.unchecked || work.deliveries || work.heartbeats;
+  }
+
+  /** R4 Subscription.end: past it the server turns the subscription off (its waiting notifications are dropped). */
+  private async turnOffEnded(): Promise<void> {
+    for (const id of await this.store.ended(20)) {
+      if (await setSubscriptionStatus(this.fhir.repo, id, 'off')) this.log.info({ subscription: id }, 'subscription ended');
+    }
   }
 
   private async fanOut(): Promise<void> {

@@ -9,7 +9,7 @@ import { subscriptionWorkerAccess } from './subscriber-access.ts';
  * written by the delivery worker, pinned to the version read, so a client's concurrent update
  * wins (the worker looks again on its next round). Returns whether it wrote.
  */
-export async function setSubscriptionStatus(repo: Repository, id: string, status: 'active' | 'error', error?: string): Promise<boolean> {
+export async function setSubscriptionStatus(repo: Repository, id: string, status: 'active' | 'error' | 'off', error?: string): Promise<boolean> {
   const stored = await repo.read(systemAccess, 'Subscription', id);
   if (!stored?.json || stored.deleted) return false;
   const current = JSON.parse(stored.json) as Subscription & { id: string };

@@ -59,6 +59,26 @@ describe('R4 rest-hook Subscription (criteria)', () => {
     ]);
   });
 
+  it('past its end the server turns the Subscription off and sends nothing more (R4 Subscription.end)', async () => {
+    const marker = 'org-ending';
+    const end = new Date(Date.now() + 1500).toISOString();
+    const id = await subscribe(`Task?owner=Organization/${marker}`, { header: ['X-Tenant: ending'] });
+    const current = (await fhir.get(`/Subscription/${id}`)).body;
+    expect((await fhir.put(`/Subscription/${id}`, { ...current, end })).status).toBe(200);
+    await eventually(`Subscription/${id} active again`, async () => (await fhir.get(`/Subscription/${id}`)).body.status === 'active');
+    await fhir.put('/Task/end-1', plainTask('end-1', marker, 'requested'));
+    await eventually('the notification before the end', () => receiver.received.some((r) => r.headers['x-tenant'] === 'ending'));
+    const off = await eventually('status off', async () => {
+      const s = (await fhir.get(`/Subscription/${id}`)).body;
+      return s.status === 'off' && s;
+    }, 8000);
+    expect(off.end).toBe(end);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(end));
+    await fhir.put('/Task/end-1', plainTask('end-1', marker, 'completed'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.received.filter((r) => r.headers['x-tenant'] === 'ending')).toHaveLength(1);
+  });
+
   // Written past the write rule (which answers 422): the worker sets such a Subscription to error.
   it.each([
     ['an unknown search parameter', restHook('http://127.0.0.1:9/x', 'Task?no-such-param=1'), /Subscription.criteria: .*no-such-param/],
