@@ -7,6 +7,21 @@ import { isSupportedComposite } from './search/composite.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
 import { capabilitySecurity } from '../auth/capability-security.ts';
 import type { Conformance } from '../conformance/conformance.ts';
+import { SUBSCRIPTION_TOPIC_URLS } from '../subscriptions/topics.ts';
+
+const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+
+/**
+ * R4 Subscriptions Backport IG (1.1.0, CapabilityStatement section): a server offering topic-based
+ * subscriptions lists each topic on its Subscription resource and claims the backport profile.
+ */
+function subscriptionCapability(type: string): Partial<CapabilityStatementRestResource> {
+  if (type !== 'Subscription') return {};
+  return {
+    extension: SUBSCRIPTION_TOPIC_URLS.map((url) => ({ url: `${BACKPORT}/capabilitystatement-subscriptiontopic-canonical`, valueCanonical: url })),
+    supportedProfile: [`${BACKPORT}/backport-subscription`],
+  };
+}
 
 /** The interactions src/fhir/dispatch.ts implements for every resource type. */
 const TYPE_INTERACTIONS: NonNullable<CapabilityStatementRestResource['interaction']> = [
@@ -56,6 +71,7 @@ export function capabilityStatement(
           type: type as CapabilityStatementRestResource['type'],
           profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
           ...(supported.has(type) ? { supportedProfile: supported.get(type) } : {}),
+          ...subscriptionCapability(type),
           interaction: TYPE_INTERACTIONS,
           versioning: 'versioned-update',
           readHistory: true,

@@ -37,6 +37,9 @@ const referralTaskStatus: SubscriptionTopic = {
 
 const TOPICS: readonly SubscriptionTopic[] = [referralTaskStatus];
 
+/** The canonical URLs of every topic offered (listed in the CapabilityStatement). */
+export const SUBSCRIPTION_TOPIC_URLS: readonly string[] = TOPICS.map((t) => t.url);
+
 export function subscriptionTopic(url: string): SubscriptionTopic | undefined {
   return TOPICS.find((t) => t.url === url);
 }

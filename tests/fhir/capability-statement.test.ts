@@ -50,6 +50,15 @@ describe('GET /metadata (http.html#capabilities)', () => {
     expect(of('Observation')).toBeUndefined();
   });
 
+  it('announces the subscription topics on Subscription, as the R4 Subscriptions Backport IG asks', async () => {
+    const res = await fhir.get('/metadata');
+    const subscription = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'Subscription');
+    const BP = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+    expect(subscription.extension).toEqual([{ url: `${BP}/capabilitystatement-subscriptiontopic-canonical`, valueCanonical: 'https://ecm-fhir.example.org/fhir/SubscriptionTopic/referral-task-status' }]);
+    expect(subscription.supportedProfile).toEqual([`${BP}/backport-subscription`]);
+    expect(subscription.interaction.map((i: { code: string }) => i.code)).toContain('create');
+  });
+
   it('is refused in XML (406)', async () => {
     expect((await fhir.get('/metadata?_format=xml')).status).toBe(406);
   });
