@@ -148,7 +148,7 @@ function driverRows(
 
 
 /** Matching index rows read, at most, to page a criterion whose rows are not in id order. */
-const CANDIDATE_LIMIT = 5000;
+const CANDIDATE_LIMIT = 1000;
 
 /** Index rows that find a criterion's matches: a table, its alias, conditions besides the type. */
 export interface CandidateRows {
@@ -176,7 +176,8 @@ export function compartmentRows(c: Extract<SearchCriterion, { kind: 'compartment
  * in that order (a string prefix, a date range, several values, a compartment over several
  * types): its rows are read (at most CANDIDATE_LIMIT), sorted, and checked against the other
  * conditions row by row. One statement; undefined when the criterion matches more rows than that
- * (then a walk in id order finds the page sooner).
+ * (then a walk in id order finds the page sooner): the row checks are then skipped altogether (the
+ * count gates them as a one-time filter), so a broad criterion costs only the reading of its rows.
  */
 export async function candidatePage(
   q: Queryable,
@@ -196,7 +197,7 @@ export async function candidatePage(
     `WITH m AS MATERIALIZED (SELECT ${x}.resource_type, ${x}.id FROM ${rows.table} ${x} WHERE ${where.join(' AND ')} LIMIT ${p.add(CANDIDATE_LIMIT + 1)})
      SELECT c.matched, ${select.columns}, ${select.keys}
      FROM (SELECT count(*) AS matched FROM m) c
-     LEFT JOIN (SELECT DISTINCT m.resource_type, m.id FROM m${checks.length ? ` WHERE ${checks.join(' AND ')}` : ''}
+     LEFT JOIN (SELECT DISTINCT m.resource_type, m.id FROM m WHERE (SELECT count(*) FROM m) <= ${p.add(CANDIDATE_LIMIT)}${checks.length ? ` AND ${checks.join(' AND ')}` : ''}
                 ORDER BY m.resource_type${direction}, m.id${direction} LIMIT ${p.add(page.limit)}) h ON true
      LEFT JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id
      ORDER BY r.resource_type${direction}, r.id${direction}`,
