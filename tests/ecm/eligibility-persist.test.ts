@@ -1,3 +1,4 @@
+import type { Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { useFhirServer } from '../support/fhir-client.ts';
 import { TestMember } from './eligibility-fixtures.ts';
@@ -68,6 +69,45 @@ describe('$ecm-eligibility persist=true (POF-MULTI, DECISION-RECORD)', () => {
     const res = await fhir.get(`/Patient/${m.id}/$ecm-eligibility?date=2026-11-01&persist=true`);
     expect(res.status).toBe(400);
     expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('EXCL-PLAN-CM is never a silent denial', () => {
+  const followUps = async (id: string) => (await fhir.get(`/Task?patient=Patient/${id}&code=${CAT}|care-coordination`)).body.entry?.map((e: { resource: Task }) => e.resource) ?? [];
+
+  it('opens one care-coordination Task for plan staff, with the rule, reason and enrollment; runs after it and staff closing it add none', async () => {
+    const m = await member('plan-cm-1', (x) => {
+      ['2026-05-01', '2026-06-01', '2026-07-01', '2026-08-01', '2026-09-01'].forEach((d) => x.ed(d));
+      x.program(['plan-complex-cm'], '2026-09-01');
+    });
+    const first = await run(m.id, '2026-11-01');
+    expect(first.status).toBe(200);
+    expect(readEligibility(first.body).exclusions.map((e) => e.code)).toEqual(['EXCL-PLAN-CM']);
+    const [task, ...more] = await followUps(m.id);
+    expect(more).toEqual([]);
+    expect(task).toMatchObject({
+      status: 'requested', intent: 'order', for: { reference: `Patient/${m.id}` },
+      owner: { reference: 'Organization/test-plan' }, requester: { reference: 'Organization/test-plan' },
+      reasonCode: { coding: [{ system: 'https://ecm-fhir.example.org/fhir/CodeSystem/ecm-rule', code: 'EXCL-PLAN-CM' }] },
+    });
+    expect(task.description).toContain('right level of case management');
+    const enrollment = readEligibility(first.body).exclusions[0].evidence[0];
+    expect(task.focus?.reference).toBe(enrollment);
+    expect(readEligibility(first.body).written).toContain(`Task/${task.id}/_history/1`);
+
+    expect(readEligibility((await run(m.id, '2026-11-01')).body).written).toEqual([]);
+    expect((await fhir.put(`/Task/${task.id}`, { ...task, status: 'completed' })).status).toBe(200);
+    await run(m.id, '2026-11-01');
+    expect((await followUps(m.id)).map((t: Task) => [t.id, t.status])).toEqual([[task.id, 'completed']]);
+  });
+
+  it('is not opened without persist, nor for a member the rule does not exclude', async () => {
+    const m = await member('plan-cm-2', (x) => x.program(['plan-basic-cm'], '2026-09-01'));
+    expect((await fhir.get(`/Patient/${m.id}/$ecm-eligibility?date=2026-11-01`)).status).toBe(200);
+    expect(await followUps(m.id)).toEqual([]);
+    const other = await member('plan-cm-3', (x) => x.dx('Z59.02', '2026-01-01'));
+    await run(other.id, '2026-11-01');
+    expect(await followUps(other.id)).toEqual([]);
   });
 });
 

@@ -206,6 +206,21 @@ describe('population $ecm-eligibility on the demo seed (ID-STRAT, ID-LIST)', () 
     expect(decode(csv.body)).toBe('rank,member_id,cin,pofs,risk_tier,score,reasons\r\n');
   });
 
+  it('with persist=true opens the EXCL-PLAN-CM care-coordination Task, as the per-member run does, once', async () => {
+    const member = 'demo-member-48';
+    expect(perMember.get(member)!.exclusions.map((x) => x.code)).toEqual(['EXCL-PLAN-CM']);
+    const created = await fhir.post('/Group', { resourceType: 'Group', type: 'person', actual: true, member: [{ entity: { reference: `Patient/${member}` } }] });
+    const params = { resourceType: 'Parameters', parameter: [{ name: 'date', valueDate: E }, { name: 'persist', valueBoolean: true }] };
+    const tasks = async () => (await fhir.get(`/Task?patient=Patient/${member}&code=https://ecm-fhir.example.org/fhir/CodeSystem/ecm-category|care-coordination`)).body.entry ?? [];
+    expect(await tasks()).toEqual([]);
+    expect((await fhir.post(`/Group/${created.body.id}/$ecm-eligibility`, params)).status).toBe(200);
+    const [task] = await tasks();
+    expect(task.resource).toMatchObject({ status: 'requested', reasonCode: { coding: [{ code: 'EXCL-PLAN-CM' }] }, for: { reference: `Patient/${member}` } });
+    expect(task.resource.owner.reference).toMatch(/^Organization\//);
+    expect((await fhir.post(`/Group/${created.body.id}/$ecm-eligibility`, params)).status).toBe(200);
+    expect((await tasks()).map((e: { resource: { id: string } }) => e.resource.id)).toEqual([task.resource.id]);
+  });
+
   it('cancels a job on DELETE: 202, then its status URL is 404', async () => {
     const release = holdMemberBatches(app().fhir as FhirContext);
     let location: string;

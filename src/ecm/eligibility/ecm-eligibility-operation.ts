@@ -7,6 +7,7 @@ import { eligibilityInput } from './eligibility-input.ts';
 import { eligibilityParameters } from './eligibility-parameters.ts';
 import { decideMember } from './member-decision.ts';
 import { loadMemberEvidence } from './member-evidence.ts';
+import { planCmFollowUps } from './plan-cm-task.ts';
 import { pofRecordWrites } from './persist-pof-records.ts';
 
 const DEFINITION = 'https://ecm-fhir.example.org/fhir/OperationDefinition/ecm-eligibility';
@@ -34,7 +35,7 @@ export const ecmEligibilityOperation: Operation = {
     let written: string[] = [];
     if (persist) {
       const author: Flag['author'] = payors[0] ? { reference: payors[0] } : undefined;
-      const ops = pofRecordWrites(evidence, decision, author);
+      const ops = [...pofRecordWrites(evidence, decision, author), ...(await planCmFollowUps(ctx.repo, ctx.access, [{ patientId: patient.id, decision, payors }]))];
       if (ops.length > 0) {
         const results = await ctx.repo.write(ctx.access, ops);
         written = results.map((r) => `${r.stored.resourceType}/${r.stored.id}/_history/${r.stored.versionId}`);

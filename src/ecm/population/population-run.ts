@@ -6,6 +6,7 @@ import type { EligibilityInput } from '../eligibility/eligibility-input.ts';
 import { decideMember, type MemberDecision } from '../eligibility/member-decision.ts';
 import type { MemberEvidence } from '../eligibility/member-evidence.ts';
 import { pofRecordWrites } from '../eligibility/persist-pof-records.ts';
+import { planCmFollowUps } from '../eligibility/plan-cm-task.ts';
 import { cinOf, eligibleCsv, eligibleGroup, eligibleNdjson, type ListEntry } from './eligible-list.ts';
 import { memberBatches, memberCount, type MemberSource } from './population-members.ts';
 import { loadPopulationEvidence } from './population-evidence.ts';
@@ -131,6 +132,7 @@ export async function runPopulation(
       if (!decision.eligible) continue;
       eligible.push({ memberId: evidence.patient.id, cin: cinOf(evidence.patient), priority: priorityOf(decision, evidence, profile.settings.priority), decision });
     }
+    if (input.persist) ops.push(...(await planCmFollowUps(ctx.repo, ctx.access, decided.map((d) => ({ patientId: d.evidence.patient.id, decision: d.decided.decision, payors: d.decided.payors })))));
     if (ops.length > 0) {
       const results = await ctx.repo.write(ctx.access, ops);
       written.push(...results.map((r) => `${r.stored.resourceType}/${r.stored.id}/_history/${r.stored.versionId}`));

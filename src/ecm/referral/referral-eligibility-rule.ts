@@ -10,6 +10,7 @@ import { POF_SYSTEM, eligibilityParameters } from '../eligibility/eligibility-pa
 import { loadMemberEvidence } from '../eligibility/member-evidence.ts';
 import { decideMember } from '../eligibility/member-decision.ts';
 import { pofRecordWrites } from '../eligibility/persist-pof-records.ts';
+import { planCmFollowUps } from '../eligibility/plan-cm-task.ts';
 
 const CATEGORY = { system: `${CANONICAL_BASE}/CodeSystem/ecm-category`, code: 'eligibility-determination', display: 'ECM eligibility determination' };
 
@@ -38,7 +39,10 @@ export const referralEligibilityRule: WriteRule = {
     const decided = decideMember(evidence, date, fhir.conformance);
     if (!decided) return undefined;
     const author: Flag['author'] = decided.payors[0] ? { reference: decided.payors[0] } : undefined;
-    const pof = pofRecordWrites(evidence, decided.decision, author);
+    const pof = [
+      ...pofRecordWrites(evidence, decided.decision, author),
+      ...(await planCmFollowUps(fhir.repo, systemAccess, [{ patientId: patient.id, decision: decided.decision, payors: decided.payors }])),
+    ];
     const result = eligibilityParameters(decided.decision, []);
     const met = decided.decision.populations.filter((p) => p.met).map((p) => p.code);
     const document: DocumentReference & { id: string } = {
