@@ -7,6 +7,7 @@ import { isSupportedComposite } from './search/composite.ts';
 import type { SearchParameterRegistry } from './search/search-parameters.ts';
 import { capabilitySecurity } from '../auth/capability-security.ts';
 import type { Conformance } from '../conformance/conformance.ts';
+import { COMPARTMENT_TYPES } from './compartments/compartments.ts';
 import { SUBSCRIPTION_TOPIC_URLS } from '../subscriptions/topics.ts';
 
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
@@ -92,6 +93,8 @@ export function capabilityStatement(
           ...withOperations(operationsAt('type', type)),
         })),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
+        // compartment search ([type]/[id]/[type] and /*) for each R4 compartment (src/fhir/compartments)
+        compartment: COMPARTMENT_TYPES.map((c) => `http://hl7.org/fhir/CompartmentDefinition/${c.charAt(0).toLowerCase()}${c.slice(1)}`),
         ...withOperations(operationsAt('system')),
       },
     ],

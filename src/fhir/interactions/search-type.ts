@@ -1,6 +1,6 @@
 import { terminologyFor } from '../terminology/terminology.ts';
 import type { Bundle } from '@medplum/fhirtypes';
-import { patientCompartmentParams, patientCompartmentTypes } from '../../auth/patient-compartment.ts';
+import { COMPARTMENT_TYPES, compartmentMemberTypes, compartmentParams, isCompartmentType } from '../compartments/compartments.ts';
 import { type RawEntry, bundleJson } from '../bundle/bundle-json.ts';
 import { badRequest, notFound, outcome } from '../outcome.ts';
 import type { SearchCriterion } from '../repository.ts';
@@ -36,14 +36,15 @@ export function searchSystem(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
 /**
  * Compartment search (compartmentdefinition.html#search): `Patient/[id]/Task` searches the Tasks
  * that refer to the patient through a parameter the Patient CompartmentDefinition names;
- * `Patient/[id]/*` searches every type in the compartment.
+ * `Patient/[id]/*` searches every type in the compartment. The same for the Encounter,
+ * RelatedPerson, Practitioner and Device compartments.
  */
 export function searchCompartment(ctx: FhirContext, req: FhirRequest, compartment: string, id: string, type: string): Promise<FhirResponse> {
-  if (compartment !== 'Patient') throw notFound(`Compartment ${compartment} is not supported (supported: Patient)`);
-  const types = type === '*' ? patientCompartmentTypes() : [type];
+  if (!isCompartmentType(compartment)) throw notFound(`${compartment} is not a compartment (compartments: ${COMPARTMENT_TYPES.join(', ')})`);
   if (type !== '*' && !isResourceType(type)) throw notFound(`Unknown resource type "${type}"`);
-  const params = [...new Set(types.flatMap((t) => patientCompartmentParams(t) ?? []))];
-  if (params.length === 0) throw notFound(`${type} is not in the Patient compartment`);
+  const types = type === '*' ? compartmentMemberTypes(compartment) : [type];
+  const params = [...new Set(types.flatMap((t) => compartmentParams(compartment, t) ?? []))];
+  if (params.length === 0) throw notFound(`${type} is not in the ${compartment} compartment`);
   const scopeCriteria: SearchCriterion[] = [{ kind: 'compartment', params, targetType: compartment, targetId: id }];
   const linkPath = `${compartment}/${id}/${type}`;
   if (type === '*') return search(ctx, req, { resourceType: 'Resource', types, scopeCriteria, linkPath });
