@@ -139,7 +139,8 @@ function wantsNativeContent(request: FastifyRequest, fhirRequest: FhirRequest): 
   const accept = header(request, 'accept');
   if (!accept) return false;
   const types = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
-  return !types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json') || t.includes('xml') || t.startsWith('text/html'));
+  // NDJSON (a download) is content, not FHIR JSON
+  return !types.some((t) => t === '*/*' || t === 'application/*' || (t.includes('json') && !t.includes('ndjson')) || t.includes('xml') || t.startsWith('text/html'));
 }
 
 function nativeBinary(response: FhirResponse): { contentType: string; content: Buffer } | undefined {

@@ -8,6 +8,7 @@ import { isFullDate, todayInLosAngeles } from '../eligibility/dates.ts';
 import { binaryOf } from '../population/eligible-list.ts';
 import { settingsProfileForPayors } from '../settings/settings-profile.ts';
 import { listEntries, memberListCsv, memberListNdjson, memberListParameters, memberListRows } from './member-list.ts';
+import { acceptedFileType } from '../../fhir/operations/file-accept.ts';
 import { ruleError } from '../rule-error.ts';
 import { CS, EXT, hasCoding, relativeReference } from './vocabulary.ts';
 
@@ -54,7 +55,8 @@ export const ecmMemberListOperation: Operation = {
     const date = dateValue(input.values.get('date'), 'date') ?? todayInLosAngeles();
     const since = dateValue(input.values.get('since'), 'since');
     if (since !== undefined && since > date) throw badRequest(`"since" (${since}) is after "date" (${date})`, ['since']);
-    const formatName = single(input.values.get('format'), 'format');
+    // without `format`, `Accept: text/csv` or `Accept: application/x-ndjson` asks for the file itself
+    const formatName = single(input.values.get('format'), 'format') ?? acceptedFileType(req.headers.accept, ['text/csv', 'application/x-ndjson', 'application/fhir+ndjson']);
     const format = formatName === undefined ? undefined : FORMATS[formatName];
     if (formatName !== undefined && !format) throw badRequest(`"format" must be csv or ndjson, got "${formatName}"`, ['format']);
 

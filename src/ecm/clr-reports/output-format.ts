@@ -1,5 +1,6 @@
 import type { Binary } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/outcome.ts';
+import { acceptedFileType } from '../../fhir/operations/file-accept.ts';
 import type { FhirRequest } from '../../fhir/request.ts';
 
 /**
@@ -19,14 +20,7 @@ export function reportFormat(req: FhirRequest, values: Map<string, string[]>): R
     if (f === 'parameters' || f === 'json' || f === 'application/fhir+json') return 'parameters';
     throw badRequest(`"format" must be csv (or parameters), got "${given[0]}"`, ['format']);
   }
-  return acceptsOnlyCsv(req.headers.accept) ? 'csv' : 'parameters';
-}
-
-/** An Accept naming text/csv and no JSON (or any) type. */
-function acceptsOnlyCsv(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
-  return types.includes('text/csv') && !types.some((t) => t === '*/*' || t === 'application/*' || t.includes('json'));
+  return acceptedFileType(req.headers.accept, ['text/csv']) ? 'csv' : 'parameters';
 }
 
 export function csvBinary(text: string): Binary {

@@ -15,6 +15,7 @@ interface CurlCall {
   method: string;
   url: string;
   body?: string;
+  accept?: string;
 }
 
 function curlCalls(page: string): CurlCall[] {
@@ -25,7 +26,8 @@ function curlCalls(page: string): CurlCall[] {
       const url = /(http:\/\/localhost:8080\/fhir[^'"\s]*)/.exec(command)?.[1];
       if (!command.startsWith('curl') || !url) continue;
       const body = /-d '([\s\S]*?)'\s*(?:\||$)/.exec(command)?.[1];
-      calls.push({ method: /-X\s+(\w+)/.exec(command)?.[1] ?? (body ? 'POST' : 'GET'), url, ...(body ? { body } : {}) });
+      const accept = /-H '[Aa]ccept: ([^']+)'/.exec(command)?.[1];
+      calls.push({ method: /-X\s+(\w+)/.exec(command)?.[1] ?? (body ? 'POST' : 'GET'), url, ...(body ? { body } : {}), ...(accept ? { accept } : {}) });
     }
   }
   return calls;
@@ -56,7 +58,7 @@ describe('implementation-guide/assignment.md', () => {
 
   it('shows the calls this test runs', () => {
     expect(calls.filter((c) => c.url.includes('$ecm-assign')).length).toBeGreaterThanOrEqual(4);
-    expect(calls.filter((c) => c.url.includes('$ecm-member-list')).length).toBe(2);
+    expect(calls.filter((c) => c.url.includes('$ecm-member-list')).length).toBe(3);
   });
 
   it('every curl call succeeds, in page order', async () => {
@@ -64,13 +66,13 @@ describe('implementation-guide/assignment.md', () => {
       if (s.includes('{group-id}') && !ids['group-id']) ids['group-id'] = (await search(fhir, '/Group?attributed-provider=Organization/alpha'))[0].id;
       return s.replace(/\{([a-z][a-z-]*)\}/g, (_m, name: string) => ids[name] ?? `ex-${name}`);
     };
-    const answers: { call: CurlCall; body: unknown }[] = [];
+    const answers: { call: CurlCall; body: unknown; text: string }[] = [];
     for (const call of calls) {
       const path = (await concrete(call.url)).replace('http://localhost:8080/fhir', '');
-      const res = await fhir.request(call.method as 'GET' | 'POST', path, call.body ? await concrete(call.body) : undefined);
+      const res = await fhir.request(call.method as 'GET' | 'POST', path, call.body ? await concrete(call.body) : undefined, call.accept ? { accept: call.accept } : {});
       expect(res.status, `${call.method} ${path}: ${res.text}`).toBeLessThan(300);
-      expect(res.body.resourceType, path).not.toBe('OperationOutcome');
-      answers.push({ call, body: res.body });
+      if (!call.accept) expect(res.body.resourceType, path).not.toBe('OperationOutcome');
+      answers.push({ call, body: res.body, text: res.text });
     }
     const assigns = answers.filter((a) => a.call.url.includes('$ecm-assign')).map((a) => readAssign(a.body as never));
     expect(assigns.map((a) => [a.mode, a.step, a.provider])).toEqual([
@@ -81,7 +83,10 @@ describe('implementation-guide/assignment.md', () => {
     ]);
     expect(assigns[0].dryRun).toBe(true);
     expect(assigns[1].lcm?.part?.[0].valueReference?.reference).toBe('PractitionerRole/lcm-alpha-trained');
-    const csv = answers.at(-1)!.body as { resourceType: string; contentType: string };
+    const csv = answers.at(-2)!.body as { resourceType: string; contentType: string };
     expect([csv.resourceType, csv.contentType]).toEqual(['Binary', 'text/csv']);
+    // Accept: text/csv: the same file itself
+    expect(answers.at(-1)!.call.accept).toBe('text/csv');
+    expect(answers.at(-1)!.text).toMatch(/^plan,provider,provider_npi,member_id,/);
   });
 });

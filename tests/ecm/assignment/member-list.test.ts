@@ -98,6 +98,20 @@ describe('CSV and NDJSON (Member Information File columns)', () => {
   });
 });
 
+describe('the file through Accept (no format parameter)', () => {
+  it('Accept: text/csv answers the CSV itself; application/x-ndjson the NDJSON; JSON or none the Parameters', async () => {
+    const csv = await fhir.get(`/Group/${alphaGroup}/$ecm-member-list?date=2026-11-20`, { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expect(String(csv.headers['content-type'])).toMatch(/^text\/csv/);
+    expect(csv.text.split('\r\n')[0]).toMatch(/^plan,provider,provider_npi,member_id,/);
+    const nd = await fhir.get(`/Group/${alphaGroup}/$ecm-member-list?since=2026-11-09&date=2026-11-20`, { accept: 'application/x-ndjson' });
+    expect(String(nd.headers['content-type'])).toMatch(/^application\/x-ndjson/);
+    expect(nd.text.trim().split('\n').map((l) => JSON.parse(l).member_id).sort()).toEqual(['Patient/ml-2', 'Patient/ml-3']);
+    const json = await fhir.get(`/Group/${alphaGroup}/$ecm-member-list?date=2026-11-20`, { accept: 'application/fhir+json, text/csv' });
+    expect(json.body.resourceType).toBe('Parameters');
+  });
+});
+
 describe('errors', () => {
   it('a Group that is not an attribution list → 422 naming ASSIGN-LISTS; unknown → 404', async () => {
     await fhir.put('/Group/plain', { resourceType: 'Group', id: 'plain', type: 'person', actual: true });
