@@ -148,7 +148,7 @@ function driverRows(
 
 
 /** Matching index rows read, at most, to page a criterion whose rows are not in id order. */
-const CANDIDATE_LIMIT = 1000;
+const CANDIDATE_LIMIT = 5000;
 
 /** Index rows that find a criterion's matches: a table, its alias, conditions besides the type. */
 export interface CandidateRows {
