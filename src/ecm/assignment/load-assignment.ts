@@ -10,7 +10,7 @@ import { assignmentFacts, currentEnrollment, type AssignmentFacts } from './assi
 import { isAuthorization } from './assignment-due.ts';
 import { loadMemberRecords } from './member-records.ts';
 import { loadProviderNetwork, type ProviderNetwork } from './provider-network.ts';
-import { TASK_CODE_SYSTEM } from '../referral/referral-task.ts';
+import { isReferralTask } from '../referral/referral-task.ts';
 import { ruleError } from '../rule-error.ts';
 import { readMany, readStored, searchAll, type Stored } from './search-all.ts';
 import { CS, hasCoding, idOf, relativeReference } from './vocabulary.ts';
@@ -148,9 +148,11 @@ export async function loadAssignment(ctx: FhirContext, repo: Repository, request
         ).matches
       : [];
   const focuses = [`ServiceRequest/${sr.id}`, ...(referralRef ? [referralRef] : []), ...fillerOrders.map((o) => `ServiceRequest/${o.resource.id}`)];
-  const { matches: referralTasks } = await searchAll<Task>(repo, ctx.access, 'Task', [
+  // by focus alone, the referral code checked here: a handful of Tasks per request, whereas every
+  // referral Task has the code (as a second criterion it made each assignment count its rows)
+  const { matches: focusTasks } = await searchAll<Task>(repo, ctx.access, 'Task', [
     { kind: 'reference', param: 'focus', values: focuses.map((f) => ({ targetType: 'ServiceRequest', targetId: idOf(f) })) },
-    { kind: 'token', param: 'code', values: [{ system: TASK_CODE_SYSTEM, code: 'fulfill' }] },
   ]);
+  const referralTasks = focusTasks.filter((t) => isReferralTask(t.resource));
   return { request, kind, patient, evidence, careTeams, profile, ...(plan ? { plan } : {}), facts, network, ...(current ? { current } : {}), ...(pcp ? { pcp } : {}), referralTasks, fillerOrders };
 }
