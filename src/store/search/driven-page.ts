@@ -147,8 +147,13 @@ function driverRows(
 }
 
 
-/** Matching index rows read, at most, to page a criterion whose rows are not in id order. */
+/**
+ * Matching index rows read, at most, to page a criterion whose rows are not in id order: up to
+ * 5,000 when they are only sorted (a name prefix alone), 1,000 when each must also pass other
+ * criteria row by row: past that the id-order walk finds a page of a broad search sooner.
+ */
 const CANDIDATE_LIMIT = 5000;
+const CHECKED_CANDIDATE_LIMIT = 1000;
 
 /** Index rows that find a criterion's matches: a table, its alias, conditions besides the type. */
 export interface CandidateRows {
@@ -174,7 +179,7 @@ export function compartmentRows(c: Extract<SearchCriterion, { kind: 'compartment
 /**
  * One page in the default order (type, id) from a criterion whose index finds its rows but not
  * in that order (a string prefix, a date range, several values, a compartment over several
- * types): its rows are read (at most CANDIDATE_LIMIT), sorted, and checked against the other
+ * types): its rows are read (at most CANDIDATE_LIMIT or CHECKED_CANDIDATE_LIMIT), sorted, and checked against the other
  * conditions row by row. One statement; undefined when the criterion matches more rows than that
  * (then a walk in id order finds the page sooner): the row checks are then skipped altogether (the
  * count gates them as a one-time filter), so a broad criterion costs only the reading of its rows.
@@ -192,17 +197,18 @@ export async function candidatePage(
   const where = [types.length === 1 ? `${x}.resource_type = ${p.add(types[0])}` : `${x}.resource_type = ANY(${p.add(types)}::text[])`, ...rows.conditions];
   if (page.after) where.push(`(${x}.resource_type, ${x}.id) ${page.descending ? '<' : '>'} (${p.add(page.after[0])}, ${p.add(page.after[1])})`);
   const checks = conditions({ type: 'm.resource_type', id: 'm.id' }).map(perRow);
+  const limit = checks.length > 0 ? CHECKED_CANDIDATE_LIMIT : CANDIDATE_LIMIT;
   const direction = page.descending ? ' DESC' : '';
   const result = await q.query<PageRow & { matched: string | number }>(
-    `WITH m AS MATERIALIZED (SELECT ${x}.resource_type, ${x}.id FROM ${rows.table} ${x} WHERE ${where.join(' AND ')} LIMIT ${p.add(CANDIDATE_LIMIT + 1)})
+    `WITH m AS MATERIALIZED (SELECT ${x}.resource_type, ${x}.id FROM ${rows.table} ${x} WHERE ${where.join(' AND ')} LIMIT ${p.add(limit + 1)})
      SELECT c.matched, ${select.columns}, ${select.keys}
      FROM (SELECT count(*) AS matched FROM m) c
-     LEFT JOIN (SELECT DISTINCT m.resource_type, m.id FROM m WHERE (SELECT count(*) FROM m) <= ${p.add(CANDIDATE_LIMIT)}${checks.length ? ` AND ${checks.join(' AND ')}` : ''}
+     LEFT JOIN (SELECT DISTINCT m.resource_type, m.id FROM m WHERE (SELECT count(*) FROM m) <= ${p.add(limit)}${checks.length ? ` AND ${checks.join(' AND ')}` : ''}
                 ORDER BY m.resource_type${direction}, m.id${direction} LIMIT ${p.add(page.limit)}) h ON true
      LEFT JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id
      ORDER BY r.resource_type${direction}, r.id${direction}`,
     p.values,
   );
-  if (Number(result.rows[0]?.matched ?? 0) > CANDIDATE_LIMIT) return undefined;
+  if (Number(result.rows[0]?.matched ?? 0) > limit) return undefined;
   return result.rows.filter((r) => r.id !== null);
 }
