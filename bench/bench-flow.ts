@@ -60,3 +60,22 @@ export function benchFlow(parts: BenchFlowParts): BenchFlow {
     },
   };
 }
+
+/**
+ * The command line that reproduces a run, for its report: the BENCH_* settings given (not the
+ * ones the benchmark sets for its own children, nor `exclude`), then `npm run <script>`.
+ */
+export function benchCommand(script: string, exclude: readonly string[] = []): string {
+  const env = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_DATABASE') && k !== 'BENCH_SERVER_PORT' && k !== 'BENCH_DATABASE_URL' && !exclude.includes(k))
+    .map(([k, v]) => `${k}=${v ?? ''}`);
+  return [...env, `npm run ${script}`].join(' ');
+}
+
+/** Drops a benchmark database, logging either outcome (cleanup must not throw). */
+export async function dropLogged(name: string, drop: () => Promise<void>, log: (message: string) => void): Promise<void> {
+  await drop().then(
+    () => log(`dropped database ${name}`),
+    (err: unknown) => log(`could not drop database ${name}: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendTokens, benchAdminToken } from './backend-token.ts';
 import { type BenchDatabase, createBenchDatabase, withClient } from './bench-database.ts';
+import { dropLogged } from './bench-flow.ts';
 import { type Child, startChild } from './children.ts';
 import { waitForQuiet } from './cpu.ts';
 import { patientBundle, transactionBundle } from './fixtures.ts';
@@ -32,10 +33,7 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await Promise.all(children.map((c) => c.stop().catch((err: unknown) => log(`stopping ${c.name}: ${String(err)}`))));
     if (database) {
-      await database.drop().then(
-        () => log(`dropped database ${database!.name}`),
-        (err: unknown) => log(`could not drop database ${database!.name}: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      await dropLogged(database.name, database.drop, log);
     }
   })();
   return cleaning;

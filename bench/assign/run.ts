@@ -26,7 +26,7 @@ import { type AssignReport, renderAssignMarkdown, renderAssignSummary, windowSiz
 import { countMismatches, overdueScenarios } from './searches.ts';
 import { readAssignmentState } from './state.ts';
 import { onePerKind, validateSample } from './validate-sample.ts';
-import { benchFlow } from '../bench-flow.ts';
+import { benchCommand, benchFlow, dropLogged } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:assign] ${message}\n`);
@@ -44,10 +44,7 @@ function cleanup(): Promise<void> {
     if (profileFile && !options?.keep) rmSync(profileFile, { force: true });
     else if (profileFile) log(`kept the server CPU profile ${profileFile}`);
     if (database && !options?.keep) {
-      await database.drop().then(
-        () => log(`dropped database ${database!.name}`),
-        (err: unknown) => log(`could not drop database ${database!.name}: ${String(err)}`),
-      );
+      await dropLogged(database.name, database.drop, log);
     } else if (database) log(`kept database ${database.name} (drop it with: psql -c 'DROP DATABASE ${database.name}')`);
   })();
   return cleaning;
@@ -58,13 +55,6 @@ function writeReport(failure?: string): void {
   if (failure) report.failure = failure;
   writeFileSync(resolve(ROOT, options.resultsPath), renderAssignMarkdown(report) + '\n');
   process.stdout.write(`\n${renderAssignSummary(report)}\n\nwritten to ${options.resultsPath}\n`);
-}
-
-function command(): string {
-  const env = Object.entries(process.env)
-    .filter(([k]) => k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_DATABASE') && k !== 'BENCH_SERVER_PORT' && k !== 'BENCH_DATABASE_URL' && k !== 'BENCH_ASSIGN_PROFILE_FILE')
-    .map(([k, v]) => `${k}=${v ?? ''}`);
-  return [...env, 'npm run bench:assign'].join(' ');
 }
 
 async function quiet(opts: AssignBenchOptions): Promise<void> {
@@ -81,7 +71,7 @@ async function main(): Promise<number> {
   const today = localDateOf(new Date());
   database = await createBenchDatabase(opts.databaseUrl);
   const db = database;
-  report = { machine: machineInfo(), postgres: db.info, command: command(), options: opts, database: db.name, date: today };
+  report = { machine: machineInfo(), postgres: db.info, command: benchCommand('bench:assign', ['BENCH_ASSIGN_PROFILE_FILE']), options: opts, database: db.name, date: today };
   log(`database ${db.name}; assignment date ${today}`);
 
   log(`loading the network (${opts.providers} providers) and ${opts.members} members`);

@@ -16,7 +16,7 @@ import { type EligibilityBenchOptions, eligibilityOptionsFromEnv } from './optio
 import { measurePopulation } from './population.ts';
 import { type EligibilityReport, renderEligibilityMarkdown, renderEligibilitySummary } from './report.ts';
 import { checkSample, singleScenario, spreadMembers } from './single.ts';
-import { benchFlow } from '../bench-flow.ts';
+import { benchCommand, benchFlow, dropLogged } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:eligibility] ${message}\n`);
@@ -34,10 +34,7 @@ function cleanup(): Promise<void> {
     await server?.stop().catch((err: unknown) => log(`stopping the server: ${String(err)}`));
     if (database && (!database.kept || !populated)) {
       const drop = database.kept ? () => dropDatabase(options!.databaseUrl, database!.name) : database.release;
-      await drop().then(
-        () => log(`dropped database ${database!.name}`),
-        (err: unknown) => log(`could not drop database ${database!.name}: ${String(err)}`),
-      );
+      await dropLogged(database.name, drop, log);
     } else if (database) log(`kept database ${database.name} (drop it with: psql -c 'DROP DATABASE ${database.name}')`);
   })();
   return cleaning;
@@ -48,13 +45,6 @@ function writeReport(failure?: string): void {
   if (failure) report.failure = failure;
   writeFileSync(resolve(ROOT, options.resultsPath), renderEligibilityMarkdown(report) + '\n');
   process.stdout.write(`\n${renderEligibilitySummary(report)}\n\nwritten to ${options.resultsPath}\n`);
-}
-
-function command(): string {
-  const env = Object.entries(process.env)
-    .filter(([k]) => k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_DATABASE') && k !== 'BENCH_SERVER_PORT' && k !== 'BENCH_DATABASE_URL')
-    .map(([k, v]) => `${k}=${v ?? ''}`);
-  return [...env, 'npm run bench:eligibility'].join(' ');
 }
 
 async function quiet(opts: EligibilityBenchOptions): Promise<void> {
@@ -69,7 +59,7 @@ async function main(): Promise<number> {
   flow.guard(opts.timeout);
 
   const db = (database = eligibilityDatabase(opts));
-  report = { machine: machineInfo(), command: command(), options: opts, database: { name: db.name, kept: db.kept } };
+  report = { machine: machineInfo(), command: benchCommand('bench:eligibility'), options: opts, database: { name: db.name, kept: db.kept } };
   report.population = await populate(db, opts, log);
   populated = true;
   report.dataset = await datasetSize(db.url);

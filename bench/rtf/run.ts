@@ -24,7 +24,7 @@ import { machineInfo } from '../machine.ts';
 import { PLAN, isBadRow, memberResources, networkResources, providerOf, rtfFile } from './dataset.ts';
 import { type RtfBenchOptions, rtfOptionsFromEnv } from './options.ts';
 import { type ImportRun, type RtfReport, type TimedCall, renderRtfMarkdown, renderRtfSummary } from './report.ts';
-import { benchFlow } from '../bench-flow.ts';
+import { benchCommand, benchFlow, dropLogged } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:rtf] ${message}\n`);
@@ -39,10 +39,7 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await server?.stop().catch((err: unknown) => log(`stopping the server: ${String(err)}`));
     if (database && !options?.keep) {
-      await database.drop().then(
-        () => log(`dropped database ${database!.name}`),
-        (err: unknown) => log(`could not drop database ${database!.name}: ${String(err)}`),
-      );
+      await dropLogged(database.name, database.drop, log);
     } else if (database) log(`kept database ${database.name} (drop it with: psql -c 'DROP DATABASE ${database.name}')`);
   })();
   return cleaning;
@@ -53,13 +50,6 @@ function writeReport(failure?: string): void {
   if (failure) report.failure = failure;
   writeFileSync(resolve(ROOT, options.resultsPath), renderRtfMarkdown(report) + '\n');
   process.stdout.write(`\n${renderRtfSummary(report)}\n\nwritten to ${options.resultsPath}\n`);
-}
-
-function command(): string {
-  const env = Object.entries(process.env)
-    .filter(([k]) => k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_DATABASE') && k !== 'BENCH_SERVER_PORT' && k !== 'BENCH_DATABASE_URL')
-    .map(([k, v]) => `${k}=${v ?? ''}`);
-  return [...env, 'npm run bench:rtf'].join(' ');
 }
 
 /** The calendar month before today (America/Los_Angeles): the period an RTF reports. */
@@ -136,7 +126,7 @@ async function main(): Promise<number> {
   const period = previousMonth(today);
   database = await createBenchDatabase(opts.databaseUrl);
   const db = database;
-  report = { machine: machineInfo(), postgres: db.info, command: command(), options: opts, database: db.name, date: today, period, loadAverage: loadavg(), otherProcesses: otherProcesses(), problems: [] };
+  report = { machine: machineInfo(), postgres: db.info, command: benchCommand('bench:rtf'), options: opts, database: db.name, date: today, period, loadAverage: loadavg(), otherProcesses: otherProcesses(), problems: [] };
   const r = report;
   log(`database ${db.name}; period ${period.start}..${period.end}`);
 

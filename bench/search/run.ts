@@ -15,7 +15,7 @@ import { measure } from './measure.ts';
 import { type SearchBenchOptions, searchOptionsFromEnv } from './options.ts';
 import { type SearchReport, renderSearchMarkdown, renderSearchSummary } from './report.ts';
 import { searchScenarios } from './scenarios.ts';
-import { benchFlow } from '../bench-flow.ts';
+import { benchCommand, benchFlow, dropLogged } from '../bench-flow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench:search] ${message}\n`);
@@ -30,10 +30,7 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await server?.stop().catch((err: unknown) => log(`stopping the server: ${String(err)}`));
     if (database && !database.kept) {
-      await database.release().then(
-        () => log(`dropped database ${database!.name}`),
-        (err: unknown) => log(`could not drop database ${database!.name}: ${String(err)}`),
-      );
+      await dropLogged(database.name, database.release, log);
     } else if (database) log(`kept database ${database.name} (reuse: BENCH_SEARCH_DB=${database.name})`);
   })();
   return cleaning;
@@ -44,13 +41,6 @@ function writeReport(failure?: string): void {
   if (failure) report.failure = failure;
   writeFileSync(resolve(ROOT, options.resultsPath), renderSearchMarkdown(report) + '\n');
   process.stdout.write(`\n${renderSearchSummary(report)}\n\nwritten to ${options.resultsPath}\n`);
-}
-
-function command(): string {
-  const env = Object.entries(process.env)
-    .filter(([k]) => k.startsWith('BENCH_') && !k.startsWith('BENCH_SERVER_DATABASE') && k !== 'BENCH_SERVER_PORT' && k !== 'BENCH_DATABASE_URL')
-    .map(([k, v]) => `${k}=${v ?? ''}`);
-  return [...env, 'npm run bench:search'].join(' ');
 }
 
 async function main(): Promise<number> {
@@ -65,7 +55,7 @@ async function main(): Promise<number> {
   report = {
     machine: machineInfo(),
     postgres: database.info,
-    command: command(),
+    command: benchCommand('bench:search'),
     options: opts,
     database: { name: database.name, kept: database.kept, reused: Boolean(reusable) },
     scenarios: [],
