@@ -2,7 +2,10 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { AccessContext } from '../../auth/access-context.ts';
 import type { IncludeSpec, Repository, SearchCriterion } from '../../fhir/repository.ts';
 
-const PAGE = 500;
+/** Page size of the keyset-paged searches (no total). */
+export const PAGE_SIZE = 1000;
+/** Ids per `_id` search (one `= ANY(array)` condition: a thousand cost little more than one). */
+export const IDS_PER_SEARCH = 1000;
 
 export interface Stored<T extends Resource> {
   resource: T & { id: string };
@@ -21,7 +24,7 @@ export async function searchAll<T extends Resource>(
   const included: Stored<Resource>[] = [];
   let cursor: string | undefined;
   do {
-    const page = await repo.search(access, { resourceType, criteria, count: PAGE, offset: 0, cursor, total: false, ...(include ? { include } : {}) });
+    const page = await repo.search(access, { resourceType, criteria, count: PAGE_SIZE, offset: 0, cursor, total: false, ...(include ? { include } : {}) });
     for (const s of page.resources) if (s.json) matches.push({ resource: JSON.parse(s.json) as T & { id: string }, versionId: s.versionId });
     for (const s of page.included ?? []) if (s.json) included.push({ resource: JSON.parse(s.json) as Resource & { id: string }, versionId: s.versionId });
     cursor = page.more ? page.next : undefined;
@@ -29,12 +32,12 @@ export async function searchAll<T extends Resource>(
   return { matches, included };
 }
 
-/** The current versions of these ids of one type (missing and deleted ones left out), 100 ids a search. */
-export async function readMany<T extends Resource>(repo: Repository, access: AccessContext, resourceType: T['resourceType'], ids: string[]): Promise<Map<string, Stored<T>>> {
+/** The current versions of these ids of one type (missing and deleted ones left out), IDS_PER_SEARCH ids a search. */
+export async function readMany<T extends Resource>(repo: Repository, access: AccessContext, resourceType: T['resourceType'], ids: Iterable<string>): Promise<Map<string, Stored<T>>> {
   const out = new Map<string, Stored<T>>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 100) {
-    const { matches } = await searchAll<T>(repo, access, resourceType, [{ kind: 'id', ids: unique.slice(i, i + 100) }]);
+  const unique = [...new Set(ids)].filter((id) => id !== '');
+  for (let i = 0; i < unique.length; i += IDS_PER_SEARCH) {
+    const { matches } = await searchAll<T>(repo, access, resourceType, [{ kind: 'id', ids: unique.slice(i, i + IDS_PER_SEARCH) }]);
     for (const m of matches) out.set(m.resource.id, m);
   }
   return out;

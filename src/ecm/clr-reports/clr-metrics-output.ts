@@ -2,7 +2,7 @@ import type { Organization, Parameters, ParametersParameter } from '@medplum/fhi
 import { csvText } from './csv.ts';
 import type { ProviderMetrics } from './clr-metrics.ts';
 import { NPI_SYSTEM, identifierOf } from './organizations.ts';
-import { idOfKey } from './read-by-id.ts';
+import { idOf } from '../assignment/vocabulary.ts';
 import type { ReportPeriod } from './report-period.ts';
 
 export interface ClrMetricsReport {
@@ -39,7 +39,7 @@ export function clrMetricsParameters(r: ClrMetricsReport): Parameters {
   ];
   if (r.organization) parameter.push({ name: 'organization', valueReference: { reference: r.organization } });
   for (const m of r.providers) {
-    const name = r.organizations.get(idOfKey(m.provider))?.name;
+    const name = r.organizations.get(idOf(m.provider))?.name;
     const part: ParametersParameter[] = [
       { name: 'provider', valueReference: name ? { reference: m.provider, display: name } : { reference: m.provider } },
       { name: 'total', valueInteger: m.total },
@@ -62,9 +62,9 @@ export function clrMetricsCsv(r: ClrMetricsReport): string {
   return csvText(
     CLR_METRICS_COLUMNS,
     r.providers.map((m) => {
-      const org = r.organizations.get(idOfKey(m.provider));
+      const org = r.organizations.get(idOf(m.provider));
       return [
-        idOfKey(m.provider),
+        idOf(m.provider),
         org?.name ?? '',
         identifierOf(org, NPI_SYSTEM) ?? '',
         text(m.total),

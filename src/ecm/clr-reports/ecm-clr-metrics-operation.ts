@@ -10,7 +10,9 @@ import { ClrMetricsAccumulator } from './clr-metrics.ts';
 import { clrMetricsCsv, clrMetricsParameters } from './clr-metrics-output.ts';
 import { isPlan } from './organizations.ts';
 import { csvBinary, reportFormat } from './output-format.ts';
-import { forEachPage, idOfKey, readByIds } from './read-by-id.ts';
+import { readMany } from '../assignment/search-all.ts';
+import { idOf } from '../assignment/vocabulary.ts';
+import { forEachPage } from './read-by-id.ts';
 import { REFERRAL_TASK_CRITERION, ownerCriterion } from './referral-task-criteria.ts';
 import { periodCriterion, reportPeriod } from './report-period.ts';
 
@@ -53,7 +55,7 @@ export const ecmClrMetricsOperation: Operation = {
       for (const { resource } of page) metrics.add(resource);
     });
     const providers = metrics.result();
-    const orgs = await readByIds<Organization>(ctx.repo, ctx.access, 'Organization', providers.map((p) => idOfKey(p.provider)));
+    const orgs = await readMany<Organization>(ctx.repo, ctx.access, 'Organization', providers.map((p) => idOf(p.provider)));
     const report = {
       period,
       generated: formatLocalInstant(now),

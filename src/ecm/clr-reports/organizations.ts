@@ -2,7 +2,7 @@ import type { Organization } from '@medplum/fhirtypes';
 import { systemAccess, type AccessContext } from '../../auth/access-context.ts';
 import type { Repository } from '../../fhir/repository.ts';
 import { NPI_SYSTEM } from '../assignment/vocabulary.ts';
-import { readByIds } from './read-by-id.ts';
+import { readMany } from '../assignment/search-all.ts';
 
 export { NPI_SYSTEM };
 /** The IRS Employer Identification Number (a provider's TIN), OID 2.16.840.1.113883.4.4. */
@@ -26,7 +26,7 @@ export function identifierOf(org: Organization | undefined, system: string): str
 export async function actsForEveryOrganization(repo: Repository, access: AccessContext): Promise<boolean> {
   const organizations = access.organizations ?? [];
   if (organizations.length === 0) return !access.fhirUser;
-  const mine = await readByIds<Organization>(repo, systemAccess, 'Organization', organizations);
+  const mine = await readMany<Organization>(repo, systemAccess, 'Organization', organizations);
   return [...mine.values()].some((o) => isPlan(o.resource));
 }
 

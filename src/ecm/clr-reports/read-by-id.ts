@@ -1,22 +1,14 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { systemAccess, type AccessContext } from '../../auth/access-context.ts';
 import type { Repository, SearchCriterion, StoredResource } from '../../fhir/repository.ts';
-import { literalTarget } from '../assignment/vocabulary.ts';
+import { IDS_PER_SEARCH, PAGE_SIZE, type Stored } from '../assignment/search-all.ts';
+import { idOf, literalTarget } from '../assignment/vocabulary.ts';
 
-/** Ids per `_id` search (one `= ANY(array)` condition: a thousand cost little more than one). */
-export const IDS_PER_SEARCH = 1000;
 /**
  * Token or reference values per search: each is an alternative of an OR, whose cost grows faster
  * than the list beyond ~100 (500 CINs in one search take twice as long as in five).
  */
 export const VALUES_PER_SEARCH = 100;
-/** Page size of the report searches (keyset-paged, no total). */
-export const PAGE_SIZE = 1000;
-
-export interface Current<T extends Resource> {
-  resource: T & { id: string };
-  versionId: number;
-}
 
 /** Each page of a search, in keyset order, without counting the matches. */
 export async function forEachPage<T extends Resource>(
@@ -24,38 +16,16 @@ export async function forEachPage<T extends Resource>(
   access: AccessContext,
   resourceType: T['resourceType'],
   criteria: SearchCriterion[],
-  visit: (page: Current<T>[]) => void | Promise<void>,
+  visit: (page: Stored<T>[]) => void | Promise<void>,
 ): Promise<void> {
   let cursor: string | undefined;
   do {
     const page = await repo.search(access, { resourceType, criteria, count: PAGE_SIZE, offset: 0, cursor, total: false });
-    const resources: Current<T>[] = [];
+    const resources: Stored<T>[] = [];
     for (const s of page.resources) if (s.json) resources.push({ resource: JSON.parse(s.json) as T & { id: string }, versionId: s.versionId });
     await visit(resources);
     cursor = page.more ? page.next : undefined;
   } while (cursor);
-}
-
-/** Every match of a search. */
-export async function searchEvery<T extends Resource>(repo: Repository, access: AccessContext, resourceType: T['resourceType'], criteria: SearchCriterion[]): Promise<Current<T>[]> {
-  const out: Current<T>[] = [];
-  await forEachPage<T>(repo, access, resourceType, criteria, (page) => void out.push(...page));
-  return out;
-}
-
-/** The current versions of these ids of one type the caller may read (missing and deleted ones left out). */
-export async function readByIds<T extends Resource>(repo: Repository, access: AccessContext, resourceType: T['resourceType'], ids: Iterable<string>): Promise<Map<string, Current<T>>> {
-  const out = new Map<string, Current<T>>();
-  const unique = [...new Set(ids)].filter((id) => id !== '');
-  for (let i = 0; i < unique.length; i += IDS_PER_SEARCH) {
-    for (const m of await searchEvery<T>(repo, access, resourceType, [{ kind: 'id', ids: unique.slice(i, i + IDS_PER_SEARCH) }])) out.set(m.resource.id, m);
-  }
-  return out;
-}
-
-/** The id of an `Organization/x` (or `Patient/x`, ...) reference key. */
-export function idOfKey(key: string): string {
-  return key.slice(key.indexOf('/') + 1);
 }
 
 /** The stored current versions of these ids of one type, as the repository returns them (for PrefetchedRepository). */
@@ -85,7 +55,7 @@ export async function prefetchByReference(
   for (let i = 0; i < targets.length; i += VALUES_PER_SEARCH) {
     const slice = targets.slice(i, i + VALUES_PER_SEARCH);
     const byTarget = new Map<string, StoredResource[]>(slice.map((t) => [t, []]));
-    const values = slice.map((t) => ({ targetType: t.slice(0, t.indexOf('/')), targetId: idOfKey(t) }));
+    const values = slice.map((t) => ({ targetType: t.slice(0, t.indexOf('/')), targetId: idOf(t) }));
     let attributed = true;
     let cursor: string | undefined;
     do {

@@ -1,12 +1,13 @@
 import type { Organization, Patient, Task } from '@medplum/fhirtypes';
 import type { AccessContext } from '../../auth/access-context.ts';
 import type { Repository, SearchCriterion } from '../../fhir/repository.ts';
-import { CIN_SYSTEM } from '../assignment/vocabulary.ts';
+import { CIN_SYSTEM, idOf } from '../assignment/vocabulary.ts';
 import { FINAL_STATUSES } from '../referral/task-lifecycle.ts';
 import { LOOP_CLOSURE_SYSTEM, businessStatusOf, referenceKey } from '../referral/referral-task.ts';
 import { csvText } from './csv.ts';
 import { NPI_SYSTEM, TIN_SYSTEM, identifierOf } from './organizations.ts';
-import { type Current, forEachPage, idOfKey, readByIds } from './read-by-id.ts';
+import { type Stored, readMany } from '../assignment/search-all.ts';
+import { forEachPage } from './read-by-id.ts';
 import { REFERRAL_TASK_CRITERION, ownerCriterion } from './referral-task-criteria.ts';
 import { type ReportPeriod, inPeriod, localDay, periodCriterion } from './report-period.ts';
 import { STATUS_OF_TASK } from './rtf-vocabulary.ts';
@@ -35,26 +36,26 @@ export type RtfExportRow = Record<(typeof RTF_COLUMNS)[number], string>;
 export async function rtfExportRows(repo: Repository, access: AccessContext, period: ReportPeriod, provider?: string): Promise<RtfExportRow[]> {
   const tasks = new Map<string, Task & { id: string }>();
   const narrow: SearchCriterion[] = [REFERRAL_TASK_CRITERION, ...(provider ? [ownerCriterion(provider)] : [])];
-  const keep = (page: Current<Task>[]) => {
+  const keep = (page: Stored<Task>[]) => {
     for (const { resource } of page) if (inPeriod(resource.authoredOn, period) || inPeriod(statusDateOf(resource), period)) tasks.set(resource.id, resource);
   };
   await forEachPage<Task>(repo, access, 'Task', [...narrow, periodCriterion('authored-on', period)], keep);
   await forEachPage<Task>(repo, access, 'Task', [...narrow, periodCriterion('modified', period)], keep);
 
   const all = [...tasks.values()];
-  const patients = await readByIds<Patient>(repo, access, 'Patient', all.map((t) => idOfKey(referenceKey(t.for) ?? '')).filter((id) => id));
-  const orgs = await readByIds<Organization>(repo, access, 'Organization', all.map((t) => idOfKey(referenceKey(t.owner) ?? '')).filter((id) => id));
+  const patients = await readMany<Patient>(repo, access, 'Patient', all.map((t) => idOf(referenceKey(t.for) ?? '')).filter((id) => id));
+  const orgs = await readMany<Organization>(repo, access, 'Organization', all.map((t) => idOf(referenceKey(t.owner) ?? '')).filter((id) => id));
   const rows = all.map((t): RtfExportRow => {
     const owner = referenceKey(t.owner);
-    const org = orgs.get(idOfKey(owner ?? ''))?.resource;
+    const org = orgs.get(idOf(owner ?? ''))?.resource;
     const plan = (t.partOf?.length ?? 0) > 0 ? referenceKey(t.requester) : owner;
     const closed = FINAL_STATUSES.includes(t.status);
     return {
-      plan_id: plan ? idOfKey(plan) : '',
-      cin: patients.get(idOfKey(referenceKey(t.for) ?? ''))?.resource.identifier?.find((i) => i.system === CIN_SYSTEM && i.value)?.value ?? '',
+      plan_id: plan ? idOf(plan) : '',
+      cin: patients.get(idOf(referenceKey(t.for) ?? ''))?.resource.identifier?.find((i) => i.system === CIN_SYSTEM && i.value)?.value ?? '',
       provider_npi: identifierOf(org, NPI_SYSTEM) ?? '',
       provider_tin: identifierOf(org, TIN_SYSTEM) ?? '',
-      provider_id: owner ? idOfKey(owner) : '',
+      provider_id: owner ? idOf(owner) : '',
       referral_id: t.id,
       referral_status: businessStatusOf(t) ?? STATUS_OF_TASK[t.status] ?? '',
       referral_status_date: localDay(statusDateOf(t)) ?? '',

@@ -9,7 +9,9 @@ import { RTF_IMPORT_OPERATION } from '../referral/referral-task-write-rule.ts';
 import { referenceKey } from '../referral/referral-task.ts';
 import { actsFor, actsForEveryOrganization } from './organizations.ts';
 import { PrefetchedRepository } from './prefetched-repository.ts';
-import { type Current, forEachStored, idOfKey, prefetchByReference } from './read-by-id.ts';
+import { type Stored } from '../assignment/search-all.ts';
+import { idOf } from '../assignment/vocabulary.ts';
+import { forEachStored, prefetchByReference } from './read-by-id.ts';
 import { type Resolved, resolveRows } from './rtf-resolve.ts';
 import { describeChange, rtfRowChange } from './rtf-row-update.ts';
 import type { ParsedRow, RtfRow } from './rtf-rows.ts';
@@ -38,7 +40,7 @@ const MAX_ATTEMPTS = 3;
 
 interface Pending {
   row: RtfRow;
-  before: Current<Task>;
+  before: Stored<Task>;
   next: Task & { id: string };
 }
 
@@ -97,7 +99,7 @@ async function applyChunk(
   everyOrganization: boolean,
   results: Map<number, RowResult>,
 ): Promise<Set<string>> {
-  const current = new Map<string, Current<Task>>();
+  const current = new Map<string, Stored<Task>>();
   const rowsOfTask = new Map<string, RtfRow[]>();
   for (const row of valid) {
     const r = resolved.get(row.line);
@@ -133,11 +135,11 @@ async function applyChunk(
   return written;
 }
 
-async function writeWave(ctx: FhirContext, vocabulary: RtfVocabulary, pending: Pending[], current: Map<string, Current<Task>>, results: Map<number, RowResult>): Promise<void> {
+async function writeWave(ctx: FhirContext, vocabulary: RtfVocabulary, pending: Pending[], current: Map<string, Stored<Task>>, results: Map<number, RowResult>): Promise<void> {
   // What the rules will read row by row, in a few searches (prefetched-repository.ts): the Tasks,
   // their parent Tasks, and the members' Coverages (the plan whose settings apply).
   const prefetched = new PrefetchedRepository(ctx.repo);
-  const ids = pending.flatMap((p) => [p.next.id, ...(p.next.partOf ?? []).map((ref) => referenceKey(ref)).filter((k) => k?.startsWith('Task/')).map((k) => idOfKey(k!))]);
+  const ids = pending.flatMap((p) => [p.next.id, ...(p.next.partOf ?? []).map((ref) => referenceKey(ref)).filter((k) => k?.startsWith('Task/')).map((k) => idOf(k!))]);
   await forEachStored(ctx.repo, systemAccess, 'Task', [...new Set(ids)], (stored) => prefetched.remember(stored));
   const members = [...new Set(pending.map((p) => referenceKey(p.next.for)).filter((k): k is string => !!k?.startsWith('Patient/')))];
   await prefetchByReference(ctx.repo, prefetched, 'Coverage', 'beneficiary', members);
@@ -178,7 +180,7 @@ async function writeTogether(
   batch: FhirContext,
   vocabulary: RtfVocabulary,
   ready: { p: Pending; op: WriteOp }[],
-  current: Map<string, Current<Task>>,
+  current: Map<string, Stored<Task>>,
   results: Map<number, RowResult>,
 ): Promise<void> {
   let written;
@@ -203,7 +205,7 @@ async function writeTogether(
  * One row on its own: read the Task again, judge and write it in a write of its own; once more if
  * a write came in between (412: the Task, or the parent Task its status is relayed to, changed).
  */
-async function writeRowAlone(ctx: FhirContext, vocabulary: RtfVocabulary, p: Pending, current: Map<string, Current<Task>>, results: Map<number, RowResult>, attempt = 1): Promise<void> {
+async function writeRowAlone(ctx: FhirContext, vocabulary: RtfVocabulary, p: Pending, current: Map<string, Stored<Task>>, results: Map<number, RowResult>, attempt = 1): Promise<void> {
   const id = p.next.id;
   try {
     const stored = await ctx.repo.read(ctx.access, 'Task', id);
@@ -211,7 +213,7 @@ async function writeRowAlone(ctx: FhirContext, vocabulary: RtfVocabulary, p: Pen
       results.set(p.row.line, { line: p.row.line, outcome: 'failed', referral: `Task/${id}`, message: `Task/${id} is gone` });
       return;
     }
-    const before: Current<Task> = { resource: JSON.parse(stored.json) as Task & { id: string }, versionId: stored.versionId };
+    const before: Stored<Task> = { resource: JSON.parse(stored.json) as Task & { id: string }, versionId: stored.versionId };
     current.set(id, before);
     const change = rtfRowChange(before.resource, p.row, vocabulary);
     if (change.kind === 'unchanged') {

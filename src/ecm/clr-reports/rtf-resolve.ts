@@ -1,13 +1,14 @@
 import type { Organization, Patient, Task } from '@medplum/fhirtypes';
 import type { AccessContext } from '../../auth/access-context.ts';
 import type { Repository } from '../../fhir/repository.ts';
-import { CIN_SYSTEM } from '../assignment/vocabulary.ts';
+import { CIN_SYSTEM, idOf } from '../assignment/vocabulary.ts';
 import { isReferralTask, referenceKey } from '../referral/referral-task.ts';
 import { NPI_SYSTEM, identifierOf } from './organizations.ts';
-import { type Current, VALUES_PER_SEARCH, idOfKey, readByIds, searchEvery } from './read-by-id.ts';
+import { type Stored, readMany, searchAll } from '../assignment/search-all.ts';
+import { VALUES_PER_SEARCH } from './read-by-id.ts';
 import type { RtfRow } from './rtf-rows.ts';
 
-export type Resolved = { task: Current<Task> } | { error: string };
+export type Resolved = { task: Stored<Task> } | { error: string };
 
 /** Task statuses of an open referral a provider can still report on. */
 const OPEN: Task['status'][] = ['requested', 'accepted', 'in-progress', 'on-hold'];
@@ -24,14 +25,14 @@ export async function resolveRows(repo: Repository, access: AccessContext, rows:
   const byId = rows.filter((r) => r.referralId !== undefined);
   const byMember = rows.filter((r) => r.referralId === undefined);
 
-  const tasks = await readByIds<Task>(repo, access, 'Task', byId.map((r) => r.referralId!));
+  const tasks = await readMany<Task>(repo, access, 'Task', byId.map((r) => r.referralId!));
   const patientsByCin = await idsByIdentifier<Patient>(repo, access, 'Patient', CIN_SYSTEM, byMember.map((r) => r.cin!));
   const orgsByNpi = await idsByIdentifier<Organization>(repo, access, 'Organization', NPI_SYSTEM, byMember.map((r) => r.npi!));
   const open = await openTasksOf(repo, access, [...new Set([...patientsByCin.values()].flat())], [...new Set([...orgsByNpi.values()].flat())]);
 
   // For rows naming the Task and also a CIN or NPI: the Task's member and owner, to check they agree.
-  const owners = await readByIds<Organization>(repo, access, 'Organization', byId.filter((r) => r.npi).map((r) => idOfKey(referenceKey(tasks.get(r.referralId!)?.resource.owner) ?? '')));
-  const members = await readByIds<Patient>(repo, access, 'Patient', byId.filter((r) => r.cin).map((r) => idOfKey(referenceKey(tasks.get(r.referralId!)?.resource.for) ?? '')));
+  const owners = await readMany<Organization>(repo, access, 'Organization', byId.filter((r) => r.npi).map((r) => idOf(referenceKey(tasks.get(r.referralId!)?.resource.owner) ?? '')));
+  const members = await readMany<Patient>(repo, access, 'Patient', byId.filter((r) => r.cin).map((r) => idOf(referenceKey(tasks.get(r.referralId!)?.resource.for) ?? '')));
 
   for (const r of byId) {
     const task = tasks.get(r.referralId!);
@@ -44,11 +45,11 @@ export async function resolveRows(repo: Repository, access: AccessContext, rows:
       continue;
     }
     const owner = referenceKey(task.resource.owner);
-    if (r.npi && identifierOf(owners.get(idOfKey(owner ?? ''))?.resource, NPI_SYSTEM) !== r.npi) {
+    if (r.npi && identifierOf(owners.get(idOf(owner ?? ''))?.resource, NPI_SYSTEM) !== r.npi) {
       out.set(r.line, { error: `provider_npi is not the NPI of ${owner ?? 'the owner'}, the owner of Task/${r.referralId}` });
       continue;
     }
-    const member = members.get(idOfKey(referenceKey(task.resource.for) ?? ''))?.resource;
+    const member = members.get(idOf(referenceKey(task.resource.for) ?? ''))?.resource;
     if (r.cin && !(member?.identifier ?? []).some((i) => i.system === CIN_SYSTEM && i.value === r.cin)) {
       out.set(r.line, { error: `cin is not the CIN of the member of Task/${r.referralId}` });
       continue;
@@ -78,7 +79,7 @@ async function idsByIdentifier<T extends Patient | Organization>(repo: Repositor
   for (let i = 0; i < unique.length; i += VALUES_PER_SEARCH) {
     const slice = unique.slice(i, i + VALUES_PER_SEARCH);
     const wanted = new Set(slice);
-    const found = await searchEvery<T>(repo, access, type, [{ kind: 'token', param: 'identifier', values: slice.map((code) => ({ system, code })) }]);
+    const { matches: found } = await searchAll<T>(repo, access, type, [{ kind: 'token', param: 'identifier', values: slice.map((code) => ({ system, code })) }]);
     for (const { resource } of found) {
       for (const id of resource.identifier ?? []) {
         if (id.system !== system || !id.value || !wanted.has(id.value)) continue;
@@ -92,18 +93,18 @@ async function idsByIdentifier<T extends Patient | Organization>(repo: Repositor
 }
 
 /** Per `patientId|organizationId` among these members and owners: the newest open referral Task, else the newest one. */
-async function openTasksOf(repo: Repository, access: AccessContext, patients: string[], organizations: string[]): Promise<Map<string, Current<Task>>> {
-  const out = new Map<string, Current<Task>>();
+async function openTasksOf(repo: Repository, access: AccessContext, patients: string[], organizations: string[]): Promise<Map<string, Stored<Task>>> {
+  const out = new Map<string, Stored<Task>>();
   if (patients.length === 0 || organizations.length === 0) return out;
   const owners = new Set(organizations.map((id) => `Organization/${id}`));
   for (let i = 0; i < patients.length; i += VALUES_PER_SEARCH) {
     // The members' Tasks by one criterion (its index alone drives the search); code and owner are
     // checked here: as search criteria they would be tested on every referral Task of the server.
     const members = { kind: 'reference' as const, param: 'patient', values: patients.slice(i, i + VALUES_PER_SEARCH).map((id) => ({ targetType: 'Patient', targetId: id })) };
-    for (const t of await searchEvery<Task>(repo, access, 'Task', [members])) {
+    for (const t of (await searchAll<Task>(repo, access, 'Task', [members])).matches) {
       const owner = referenceKey(t.resource.owner);
       if (!isReferralTask(t.resource) || !owner || !owners.has(owner)) continue;
-      const key = `${idOfKey(referenceKey(t.resource.for) ?? '')}|${idOfKey(owner)}`;
+      const key = `${idOf(referenceKey(t.resource.for) ?? '')}|${idOf(owner)}`;
       const seen = out.get(key);
       if (!seen || preferred(t.resource, seen.resource)) out.set(key, t);
     }
