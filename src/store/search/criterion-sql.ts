@@ -124,8 +124,11 @@ export function indexMatch(c: SearchCriterion, p: SqlParams): IndexMatch | undef
       const alternatives = c.values.map((v) => {
         if (c.mode === 'exact') return `${s}.exact = ${p.add(v)}`;
         if (c.mode === 'contains') return `${s}.value LIKE ${p.add(`%${escapeLike(v)}%`)}`;
-        // the left(..., 100) prefix is what the index holds (migration 003)
-        return `left(${s}.value, 100) LIKE ${p.add(`${escapeLike(v.slice(0, 100))}%`)} AND ${s}.value LIKE ${p.add(`${escapeLike(v)}%`)}`;
+        // the left(..., 100) prefix is what the index holds (migrations 003, 011); PostgreSQL's
+        // left() counts characters, so a prefix of at most 100 code points is matched exactly
+        const chars = Array.from(v);
+        const head = `left(${s}.value, 100) LIKE ${p.add(`${escapeLike(chars.slice(0, 100).join(''))}%`)}`;
+        return chars.length <= 100 ? head : `${head} AND ${s}.value LIKE ${p.add(`${escapeLike(v)}%`)}`;
       });
       return { table: 'search_string', alias: s, param: c.param, condition: any(alternatives) };
     }

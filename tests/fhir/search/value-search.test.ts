@@ -49,6 +49,17 @@ describe('string search (search.html#string)', () => {
     expect(ids(await fhir.get('/Patient?family:exact=smith'))).toEqual([]);
     expect(ids(await fhir.get('/Patient?family:contains=ithe'))).toEqual(['v-2']);
   });
+  it('matches prefixes longer than the 100 characters the index holds exactly', async () => {
+    const family = `${'Ab'.repeat(55)}Tail`; // 114 characters
+    expect((await fhir.put('/Patient/v-long', patient('v-long', family, 'Long', '1970-01-01'))).status).toBe(201);
+    const search = async (prefix: string) => ids(await fhir.get(`/Patient?family=${encodeURIComponent(prefix)}`));
+    expect(await search(family.slice(0, 100))).toEqual(['v-long']);
+    expect(await search(family.slice(0, 112))).toEqual(['v-long']);
+    // the same first 100 characters, a different 101st: only the full comparison tells them apart
+    expect(await search(`${family.slice(0, 100)}x`)).toEqual([]);
+    expect(await search(`${family}x`)).toEqual([]);
+    expect((await fhir.delete('/Patient/v-long')).status).toBe(200);
+  });
   it('treats LIKE wildcards and SQL text as plain text', async () => {
     expect(ids(await fhir.get('/Patient?name=%25'))).toEqual([]);
     expect(ids(await fhir.get('/Patient?name=_mith'))).toEqual([]);
