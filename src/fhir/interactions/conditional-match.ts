@@ -1,4 +1,4 @@
-import { terminologyFor } from '../terminology/terminology.ts';
+import { terminologyWithStored, valueSetUrlsOf } from '../terminology/stored-terminology.ts';
 import { badRequest } from '../outcome.ts';
 import type { StoredResource } from '../repository.ts';
 import type { FhirContext } from '../request.ts';
@@ -16,7 +16,7 @@ export async function conditionalMatches(
   limit = 2,
 ): Promise<StoredResource[]> {
   const query = [...new URLSearchParams(queryString).entries()];
-  const parsed = parseSearch(ctx.searchParameters, resourceType, query, { strict: true, baseUrl: ctx.config.baseUrl, defaultCount: limit, maxCount: limit, terminology: terminologyFor(ctx.conformance) });
+  const parsed = parseSearch(ctx.searchParameters, resourceType, query, { strict: true, baseUrl: ctx.config.baseUrl, defaultCount: limit, maxCount: limit, terminology: await terminologyWithStored(ctx, valueSetUrlsOf(query)) });
   if (parsed.criteria.length === 0) throw badRequest(`Conditional criteria "${queryString}" have no search parameter`);
   const result = await ctx.repo.search(ctx.access, { resourceType, criteria: parsed.criteria, count: limit, offset: 0 });
   return result.resources;

@@ -1,4 +1,3 @@
-import { terminologyFor } from '../terminology/terminology.ts';
 import type { Bundle } from '@medplum/fhirtypes';
 import { COMPARTMENT_TYPES, compartmentMemberTypes, compartmentParams, isCompartmentType } from '../compartments/compartments.ts';
 import { type RawEntry, bundleJson } from '../bundle/bundle-json.ts';
@@ -8,6 +7,7 @@ import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
 import { isResourceType } from '../resource-types.ts';
 import { parseSearch } from '../search/parse-search.ts';
 import { parseSubset, subsetJson } from '../search/subset.ts';
+import { terminologyWithStored, valueSetUrlsOf } from '../terminology/stored-terminology.ts';
 import { preferStrictHandling } from './prefer.ts';
 
 interface SearchScope {
@@ -59,7 +59,7 @@ async function search(ctx: FhirContext, req: FhirRequest, scope: SearchScope): P
     defaultCount: ctx.config.defaultPageSize,
     maxCount: ctx.config.maxPageSize,
     types: scope.types,
-    terminology: terminologyFor(ctx.conformance),
+    terminology: await terminologyWithStored(ctx, valueSetUrlsOf(req.query)),
   });
   const result = await ctx.repo.search(ctx.access, {
     resourceType: scope.resourceType,

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ValueSet, ValueSetExpansionParameter } from '@medplum/fhirtypes';
 import { badRequest, fhirError } from '../outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
-import { targetValueSet } from '../terminology/resolve.ts';
-import { terminologyFor } from '../terminology/terminology.ts';
+import { targetValueSet, terminologyForValueSet } from '../terminology/resolve.ts';
 import type { Operation, OperationTarget } from './operation.ts';
 import { operationInput } from './parameters.ts';
 
@@ -26,7 +25,7 @@ export const expandOperation: Operation = {
     const offset = nonNegative(input.values.get('offset')?.[0], 'offset') ?? 0;
     const filter = input.values.get('filter')?.[0];
     const vs = await targetValueSet(ctx, input, target);
-    const codes = terminologyFor(ctx.conformance).expand(vs);
+    const codes = (await terminologyForValueSet(ctx, vs)).expand(vs);
     if (!codes) {
       throw fhirError(422, 'not-supported', `The value set ${vs.url ?? vs.id ?? ''} cannot be expanded here: it uses a code system or filter this server does not hold`);
     }

@@ -2,8 +2,7 @@ import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { fhirError } from '../outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
 import { codingsOf } from '../terminology/coded-input.ts';
-import { targetValueSet } from '../terminology/resolve.ts';
-import { terminologyFor } from '../terminology/terminology.ts';
+import { targetValueSet, terminologyForValueSet } from '../terminology/resolve.ts';
 import type { Operation, OperationTarget } from './operation.ts';
 import { operationInput } from './parameters.ts';
 
@@ -22,7 +21,7 @@ export const validateCodeOperation: Operation = {
     const input = operationInput(req);
     const codings = codingsOf(input);
     const vs = await targetValueSet(ctx, input, target);
-    const terminology = terminologyFor(ctx.conformance);
+    const terminology = await terminologyForValueSet(ctx, vs);
     const codes = terminology.expand(vs);
     const name = vs.url ?? `ValueSet/${vs.id ?? ''}`;
     if (!codes) throw fhirError(422, 'not-supported', `The value set ${name} cannot be expanded here, so codes cannot be checked against it`);

@@ -132,6 +132,9 @@ function parseComposite(options: CriterionOptions, resourceType: string, def: Se
 }
 
 /** `subject:Patient.name=x` / `patient.identifier=...` (search.html#chaining). */
+/** Common parameters (not in the registry) a chain may end in: `subject._list=x` etc. */
+const CHAINABLE_COMMON = new Set(['_id', '_lastUpdated', '_list']);
+
 function parseChain(options: CriterionOptions, resourceType: string, name: string, dot: number, value: string, depth: number): SearchCriterion {
   const [code, typeModifier, ...extra] = name.slice(0, dot).split(':');
   const rest = name.slice(dot + 1);
@@ -143,7 +146,7 @@ function parseChain(options: CriterionOptions, resourceType: string, name: strin
   const candidates = typeModifier ? [typeModifier] : (def.target ?? []);
   const chainedCode = rest.split(/[.:]/)[0];
   const targets = candidates
-    .filter((t) => rest.startsWith('_has:') || chainedCode === '_id' || chainedCode === '_lastUpdated' || options.registry.get(t, chainedCode))
+    .filter((t) => rest.startsWith('_has:') || CHAINABLE_COMMON.has(chainedCode) || options.registry.get(t, chainedCode))
     .map((type) => ({ type, criterion: parseCriterion(options, type, rest, value, depth + 1) }));
   if (targets.length === 0) {
     throw new UnknownSearchParameter(`"${chainedCode}" is not a search parameter of ${candidates.join(' or ') || 'the types ' + code + ' refers to'}`);

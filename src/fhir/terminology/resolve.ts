@@ -4,12 +4,13 @@ import type { OperationTarget } from '../operations/operation.ts';
 import type { OperationInput } from '../operations/parameters.ts';
 import { storedResource } from '../operations/stored-resource.ts';
 import type { FhirContext } from '../request.ts';
-import { terminologyFor } from './terminology.ts';
+import { terminologyWithStored } from './stored-terminology.ts';
+import { terminologyFor, type Terminology } from './terminology.ts';
 
 /**
  * The ValueSet or CodeSystem a terminology operation works on: [type]/[id] at instance level
  * (ours from profiles/ by id, else a stored one), else the `url` (or `system` for CodeSystem)
- * parameter, else an inline `valueSet` parameter.
+ * parameter (ours, the core ones, or a stored one), else an inline `valueSet` parameter.
  */
 export async function targetValueSet(ctx: FhirContext, input: OperationInput, target: OperationTarget): Promise<ValueSet> {
   if (target.level === 'instance') return byId<ValueSet>(ctx, 'ValueSet', target.id!);
@@ -20,7 +21,7 @@ export async function targetValueSet(ctx: FhirContext, input: OperationInput, ta
   }
   const url = input.values.get('url')?.[0];
   if (!url) throw badRequest('Name the value set: ValueSet/[id]/$…, or the parameter "url" (or "valueSet")', ['url']);
-  const vs = terminologyFor(ctx.conformance).valueSet(url);
+  const vs = (await terminologyWithStored(ctx, [url])).valueSet(url);
   if (!vs) throw notFound(`The value set ${url} is not known to this server`);
   return vs;
 }
@@ -31,6 +32,11 @@ export async function targetCodeSystem(ctx: FhirContext, system: string | undefi
   const cs = terminologyFor(ctx.conformance).codeSystem(system);
   if (!cs) throw notFound(`The code system ${system} is not known to this server`);
   return cs;
+}
+
+/** The terminology to expand `vs` with: the server's own, plus the stored content it draws on when it is stored itself. */
+export function terminologyForValueSet(ctx: FhirContext, vs: ValueSet): Promise<Terminology> {
+  return terminologyWithStored(ctx, vs.url ? [vs.url] : []);
 }
 
 async function byId<T extends ValueSet | CodeSystem>(ctx: FhirContext, type: T['resourceType'], id: string): Promise<T> {

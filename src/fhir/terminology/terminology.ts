@@ -8,24 +8,39 @@ export function stripVersion(url: string): string {
   return url.split('|')[0];
 }
 
+/** ValueSets and CodeSystems stored through the API, by canonical URL (stored-terminology.ts). */
+export interface StoredTerminology {
+  valueSets: ReadonlyMap<string, ValueSet>;
+  codeSystems: ReadonlyMap<string, CodeSystem>;
+}
+
 /**
  * ValueSets and CodeSystems the server can answer for: ours from profiles/ (ctx.conformance)
- * first, then the R4 core ones. Expansions are cached per Terminology (one per Conformance).
+ * first, then the R4 core ones, then (for one request) those stored through the API. Expansions
+ * are cached per Terminology (one per Conformance, or one per request with stored content).
  */
 export class Terminology {
   private readonly expansions = new Map<string, ExpansionCode[] | undefined>();
   private readonly conceptIndex = new Map<string, Map<string, { concept: CodeSystemConcept; parent?: string }>>();
 
-  constructor(private readonly conformance: Conformance) {}
+  constructor(
+    private readonly conformance: Conformance,
+    private readonly stored?: StoredTerminology,
+  ) {}
+
+  /** This terminology with stored ValueSets and CodeSystems added after ours and the core ones. */
+  withStored(stored: StoredTerminology): Terminology {
+    return new Terminology(this.conformance, stored);
+  }
 
   valueSet(url: string): ValueSet | undefined {
     const key = stripVersion(url);
-    return this.conformance.get<ValueSet>('ValueSet', key) ?? coreTerminology().valueSets.get(key);
+    return this.conformance.get<ValueSet>('ValueSet', key) ?? coreTerminology().valueSets.get(key) ?? this.stored?.valueSets.get(key);
   }
 
   codeSystem(url: string): CodeSystem | undefined {
     const key = stripVersion(url);
-    return this.conformance.get<CodeSystem>('CodeSystem', key) ?? coreTerminology().codeSystems.get(key);
+    return this.conformance.get<CodeSystem>('CodeSystem', key) ?? coreTerminology().codeSystems.get(key) ?? this.stored?.codeSystems.get(key);
   }
 
   /**

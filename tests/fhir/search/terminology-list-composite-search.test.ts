@@ -133,12 +133,58 @@ describe('token :in / :not-in (search.html#token)', () => {
   });
 });
 
+describe('token :in / :not-in with ValueSets and CodeSystems stored through the API', () => {
+  const LOCAL_CS = 'http://example.org/fhir/CodeSystem/local-needs';
+  const LOCAL_VS = 'http://example.org/fhir/ValueSet/local-needs';
+  const HOUSING_VS = 'http://example.org/fhir/ValueSet/housing-needs';
+  beforeAll(async () => {
+    for (const r of [
+      { resourceType: 'CodeSystem', id: 'local-needs', url: LOCAL_CS, status: 'active', content: 'complete', concept: [
+        { code: 'housing', concept: [{ code: 'eviction' }] }, { code: 'food' },
+      ] },
+      // imports a second stored ValueSet (is-a over the stored CodeSystem) and adds a POF code
+      { resourceType: 'ValueSet', id: 'housing-needs', url: HOUSING_VS, status: 'active', compose: { include: [{ system: LOCAL_CS, filter: [{ property: 'concept', op: 'is-a', value: 'housing' }] }] } },
+      { resourceType: 'ValueSet', id: 'local-needs', url: LOCAL_VS, version: '2', status: 'active', compose: { include: [{ valueSet: [HOUSING_VS] }, { system: POF, concept: [{ code: 'homelessness' }] }] } },
+      condition('c-eviction', [{ system: LOCAL_CS, code: 'eviction' }]),
+      condition('c-food', [{ system: LOCAL_CS, code: 'food' }]),
+    ]) expect((await fhir.put(`/${r.resourceType}/${r.id}`, r)).status).toBeLessThan(300);
+  });
+  it(':in expands a stored ValueSet, the stored ValueSets it imports and the stored CodeSystems they draw on', async () => {
+    expect(ids(await fhir.get(`/Condition?code:in=${q(LOCAL_VS)}`))).toEqual(['c-eviction', 'c-homeless']);
+    expect(ids(await fhir.get(`/Condition?code:in=${q(`${LOCAL_VS}|2`)}`))).toEqual(['c-eviction', 'c-homeless']);
+    expect(ids(await fhir.get(`/Condition?code:in=${q(HOUSING_VS)},${q(POF_VS)}`))).toEqual(['c-birth', 'c-eviction', 'c-homeless']);
+    const posted = await fhir.post('/Condition/_search', `code:not-in=${q(LOCAL_VS)}&subject=Patient/m-1`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(ids(posted)).toEqual(['c-birth', 'c-food', 'c-icd', 'c-no-code', 'c-other-system']);
+  });
+  it('ValueSet/$expand and $validate-code answer for a stored ValueSet by url, with its stored CodeSystem', async () => {
+    const expanded = await fhir.get(`/ValueSet/$expand?url=${q(LOCAL_VS)}`);
+    expect(expanded.status, expanded.text).toBe(200);
+    const codes = (expanded.body.expansion.contains as { code: string }[]).map((c) => c.code).sort();
+    expect(codes).toEqual(['eviction', 'homelessness', 'housing']);
+    const checked = await fhir.get(`/ValueSet/$validate-code?url=${q(LOCAL_VS)}&system=${q(LOCAL_CS)}&code=food`);
+    expect(checked.body.parameter.find((p: { name: string }) => p.name === 'result').valueBoolean).toBe(false);
+  });
+  it('another version, or a stored ValueSet once deleted, is a 400 like any unknown ValueSet', async () => {
+    expect400(await fhir.get(`/Condition?code:in=${q(`${LOCAL_VS}|1`)}`), 'code:in', /local-needs\|1 is not known/);
+    expect((await fhir.delete('/ValueSet/housing-needs')).status).toBe(200);
+    expect400(await fhir.get(`/Condition?code:in=${q(HOUSING_VS)}`), 'code:in', /housing-needs is not known/);
+    // the importing ValueSet can no longer be expanded in full
+    expect400(await fhir.get(`/Condition?code:in=${q(LOCAL_VS)}`), 'code:in', /cannot be expanded/);
+  });
+});
+
 describe('_list (search.html#list)', () => {
   it('returns the resources of the searched type the List refers to through entry.item', async () => {
     expect(ids(await fhir.get('/Patient?_list=outreach'))).toEqual(['m-1', 'm-2']); // not m-3, not the missing ghost
     expect(ids(await fhir.get('/Observation?_list=outreach'))).toEqual(['bp-high']);
     expect(ids(await fhir.get('/Patient?_list=outreach&gender=female'))).toEqual(['m-1']);
     expect(ids(await fhir.get('/?_type=Patient,Observation&_list=outreach'))).toEqual(['bp-high', 'm-1', 'm-2']);
+  });
+  it('chains to _list: resources whose reference points at a member of the List', async () => {
+    // the Tasks are for m-1 (in the List); the Patient itself is not a Task, so no Task is listed directly
+    expect(ids(await fhir.get('/Task?patient._list=outreach'))).toEqual(['t-completed', 't-ready', 't-requested']);
+    expect(ids(await fhir.get('/Task?patient._list=empty-list'))).toEqual([]);
+    expect(ids(await fhir.get('/Patient?_has:Task:patient:_list=outreach'))).toEqual([]);
   });
   it('an unknown, empty or deleted List gives an empty result', async () => {
     expect(ids(await fhir.get('/Patient?_list=no-such-list'))).toEqual([]);
