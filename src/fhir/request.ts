@@ -1,3 +1,4 @@
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { AccessContext } from '../auth/access-context.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Conformance } from '../conformance/conformance.ts';
@@ -42,4 +43,6 @@ export interface FhirContext {
   operations: OperationRegistry;
   /** The conformance resources loaded from profiles/ (StructureDefinitions, ValueSets, ...). */
   conformance: Conformance;
+  /** The background job queue (src/jobs), shared by every server process on the database. */
+  jobs: JobQueue;
 }

@@ -18,6 +18,7 @@ import { FHIR_JSON } from './content-negotiation.ts';
 import { registerCors } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { closeAfterDrain } from './drain.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
 import { registerJobs } from '../jobs/register-jobs.ts';
 import { fhirRoutes } from './fhir-routes.ts';
 import { igRoutes } from './ig-routes.ts';
@@ -51,7 +52,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   const searchParameters = coreSearchParameters().with(conformance.searchParameters());
   const repo = new PostgresRepository(database, new IndexExtractor(searchParameters, config.baseUrl));
   const operations = new OperationRegistry(allOperations());
-  const fhir: FhirContext = { repo, config, searchParameters, access: systemAccess, operations, conformance };
+  const fhir: FhirContext = { repo, config, searchParameters, access: systemAccess, operations, conformance, jobs: new JobQueue(database) };
 
   const app = Fastify({
     logger: { level: config.logLevel },

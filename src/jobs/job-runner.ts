@@ -10,6 +10,7 @@ import {
   insertJob,
   purgeFinishedJobs,
   scheduleRecurringJob,
+  setJobProgress,
   type JobRow,
 } from '../store/job-queue-sql.ts';
 
@@ -21,6 +22,8 @@ export interface RunningJob {
   /** 1 on the first attempt. */
   attempt: number;
   signal: AbortSignal;
+  /** Records progress on the job row (any process may read it); false when the job is no longer this run's (deleted: cancelled). */
+  progress(value: unknown): Promise<boolean>;
 }
 
 /** Runs one job; its result (JSON) is kept on the job row. A throw is a failed attempt, retried with backoff. */
@@ -120,16 +123,24 @@ export class JobRunner {
   /** Polls every pollMs until stop(); jobs run in the background, at most `concurrency` at once. */
   start(): void {
     if (this.timer || this.stopping.signal.aborted) return;
-    const loop = () => {
-      this.polling = this.claimAndStart()
-        .then(() => undefined)
-        .catch((err: unknown) => this.log.error({ err: errorText(err) }, 'job poll failed'))
-        .finally(() => {
-          this.polling = undefined;
-          if (!this.stopping.signal.aborted) this.timer = setTimeout(loop, this.pollMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.timer = setTimeout(this.loop, 0);
+  }
+
+  private readonly loop = (): void => {
+    this.polling = this.claimAndStart()
+      .then(() => undefined)
+      .catch((err: unknown) => this.log.error({ err: errorText(err) }, 'job poll failed'))
+      .finally(() => {
+        this.polling = undefined;
+        if (!this.stopping.signal.aborted) this.timer = setTimeout(this.loop, this.pollMs);
+      });
+  };
+
+  /** Looks for due jobs now instead of at the next poll (a job was just queued); no-op unless started. */
+  wake(): void {
+    if (!this.timer || this.polling || this.stopping.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(this.loop, 0);
   }
 
   /** Resolves once no poll and no job of this runner is in progress (tests: after tick, the background loop's work too). */
@@ -188,7 +199,8 @@ export class JobRunner {
     }, Math.max(1_000, Math.floor(this.leaseMs / 3)));
     renew.unref();
     try {
-      const result = await handler({ id: job.id, kind: job.kind, payload: job.payload, attempt: job.attempts, signal: this.stopping.signal });
+      const progress = (value: unknown) => setJobProgress(this.db, job.id, token, value);
+      const result = await handler({ id: job.id, kind: job.kind, payload: job.payload, attempt: job.attempts, signal: this.stopping.signal, progress });
       const kept = await completeJob(this.db, job.id, token, this.clock().toISOString(), result ?? null);
       if (!kept) this.log.warn({ job: job.id, kind: job.kind }, 'job finished after its lease was taken over; its result is not recorded');
       else this.log.info({ job: job.id, kind: job.kind, attempt: job.attempts, ms: Date.now() - started }, 'job done');

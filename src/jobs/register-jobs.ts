@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config.ts';
 import { CLR_ESCALATE_JOB, clrEscalateJob } from '../ecm/referral-escalation/escalation-job.ts';
+import { POPULATION_JOB, populationJob } from '../ecm/population/population-job.ts';
 import { JobRunner } from './job-runner.ts';
 
 declare module 'fastify' {
@@ -30,6 +31,8 @@ export function registerJobs(app: FastifyInstance, config: ServerConfig): void {
     },
   });
   runner.handle(CLR_ESCALATE_JOB, clrEscalateJob(app.fhir));
+  runner.handle(POPULATION_JOB, populationJob(app.fhir));
+  if (app.fhir.jobs) app.fhir.jobs.wake = () => runner.wake();
   if (jobs.clrEscalateIntervalMs > 0) runner.every(CLR_ESCALATE_JOB, jobs.clrEscalateIntervalMs);
   app.decorate('jobs', runner);
   app.addHook('onReady', async () => runner.start());

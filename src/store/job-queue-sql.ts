@@ -21,6 +21,8 @@ export interface JobRow {
   lockedUntil: string | null;
   lastError: string | null;
   result: unknown;
+  /** What the running job last reported (RunningJob.progress). */
+  progress: unknown;
   finishedAt: string | null;
 }
 
@@ -38,12 +40,13 @@ interface RawJobRow {
   locked_until: string | null;
   last_error: string | null;
   result: string | null;
+  progress: string | null;
   finished_at: string | null;
 }
 
 const COLUMNS = `id, kind, unique_key, payload::text AS payload, state, to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS run_at, attempts,
   max_attempts, locked_by, lock_token, to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS locked_until, last_error, result::text AS result,
-  to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
+  progress::text AS progress, to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at`;
 
 function toJob(r: RawJobRow): JobRow {
   return {
@@ -60,6 +63,7 @@ function toJob(r: RawJobRow): JobRow {
     lockedUntil: r.locked_until,
     lastError: r.last_error,
     result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+    progress: r.progress === null ? null : (JSON.parse(r.progress) as unknown),
     finishedAt: r.finished_at,
   };
 }
@@ -155,6 +159,33 @@ export async function extendLease(q: Queryable, id: string, token: string, lease
   return rowCount > 0;
 }
 
+/** Records a running job's progress; false when the claim was lost (lease taken over, or the job deleted: cancelled). */
+export async function setJobProgress(q: Queryable, id: string, token: string, progress: unknown): Promise<boolean> {
+  const { rowCount } = await q.query(`UPDATE job_queue SET progress = $3::jsonb WHERE id = $1 AND lock_token = $2 AND state = 'running'`, [
+    id,
+    token,
+    JSON.stringify(progress ?? null),
+  ]);
+  return rowCount > 0;
+}
+
+/** A job done as it is recorded (work done by the caller, in its request): kept like a finished job, for its result. */
+export async function insertDoneJob(q: Queryable, job: { kind: string; uniqueKey: string; payload: Record<string, unknown>; now: string; result: unknown }): Promise<JobRow> {
+  const { rows } = await q.query<RawJobRow>(
+    `INSERT INTO job_queue (kind, unique_key, payload, state, run_at, attempts, max_attempts, finished_at, result)
+     VALUES ($1, $2, $3::jsonb, 'done', $4::timestamptz, 1, 1, $4::timestamptz, $5::jsonb)
+     RETURNING ${COLUMNS}`,
+    [job.kind, job.uniqueKey, JSON.stringify(job.payload), job.now, JSON.stringify(job.result ?? null)],
+  );
+  return toJob(rows[0]);
+}
+
+/** Deletes one job (a cancelled one stops at its next progress report); false when there was none. */
+export async function deleteJob(q: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await q.query(`DELETE FROM job_queue WHERE id = $1`, [id]);
+  return rowCount > 0;
+}
+
 /** Marks a claimed job done with its result; false when the claim was lost. */
 export async function completeJob(q: Queryable, id: string, token: string, now: string, result: unknown): Promise<boolean> {
   const { rowCount } = await q.query(
@@ -190,6 +221,11 @@ export async function purgeFinishedJobs(q: Queryable, before: string): Promise<n
 
 export async function readJob(q: Queryable, id: string): Promise<JobRow | undefined> {
   const { rows } = await q.query<RawJobRow>(`SELECT ${COLUMNS} FROM job_queue WHERE id = $1`, [id]);
+  return rows[0] ? toJob(rows[0]) : undefined;
+}
+
+export async function readJobByKey(q: Queryable, uniqueKey: string): Promise<JobRow | undefined> {
+  const { rows } = await q.query<RawJobRow>(`SELECT ${COLUMNS} FROM job_queue WHERE unique_key = $1`, [uniqueKey]);
   return rows[0] ? toJob(rows[0]) : undefined;
 }
 

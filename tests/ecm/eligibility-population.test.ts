@@ -3,15 +3,20 @@ import type { Bundle, Group, Parameters, Patient } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eligibilityParameters } from '../../src/ecm/eligibility/eligibility-parameters.ts';
 import { PRIORITY_EXTENSION } from '../../src/ecm/population/eligible-list.ts';
+import { POPULATION_JOB, populationJob } from '../../src/ecm/population/population-job.ts';
 import { decideBatch } from '../../src/ecm/population/population-run.ts';
 import type { FhirContext } from '../../src/fhir/request.ts';
+import { JobRunner } from '../../src/jobs/job-runner.ts';
 import { loadDemoSeed } from '../../src/seed/load-demo-seed.ts';
+import { listJobs } from '../../src/store/job-queue-sql.ts';
 import { ANCHOR_DATE, patientId, populationBatches, populationOrganizations, transactionBundle } from '../../seed/population/generate.ts';
 import { useFhirServer, type TestResponse } from '../support/fhir-client.ts';
 import { readEligibility } from './eligibility-support.ts';
 
 const E = (JSON.parse(readFileSync(new URL('../../seed/demo-expectations.json', import.meta.url), 'utf8')) as { evaluationDate: string }).evaluationDate;
 const ASYNC = { prefer: 'respond-async' };
+/** Background jobs on, polling often: population runs are queued jobs (src/jobs). */
+const JOBS = { jobs: { enabled: true, pollMs: 20, leaseMs: 60_000, concurrency: 1, clrEscalateIntervalMs: 0 } };
 const BASE = 'http://localhost:8080/fhir';
 
 type Client = ReturnType<typeof useFhirServer>['fhir'];
@@ -69,7 +74,7 @@ async function allPatientIds(fhir: Client): Promise<string[]> {
 }
 
 describe('population $ecm-eligibility on the demo seed (ID-STRAT, ID-LIST)', () => {
-  const { fhir, app } = useFhirServer();
+  const { fhir, app } = useFhirServer(JOBS);
   let perMember: Map<string, ReturnType<typeof readEligibility>>;
   beforeAll(async () => {
     await loadDemoSeed(app().fhir);
@@ -91,8 +96,8 @@ describe('population $ecm-eligibility on the demo seed (ID-STRAT, ID-LIST)', () 
       location = String(res.headers['content-location']);
       expect(location).toMatch(new RegExp(`^${BASE}/\\$ecm-eligibility-status/[0-9a-f-]{36}$`));
       let running = await fhir.get(local(location));
-      // the member count comes first: until it is known the total reads 0
-      for (let i = 0; i < 500 && running.headers['x-progress'] === '0/0 members'; i++) {
+      // queued until a runner claims it; then the member count comes first
+      for (let i = 0; i < 500 && running.headers['x-progress'] === 'queued'; i++) {
         await new Promise((r) => setTimeout(r, 10));
         running = await fhir.get(local(location));
       }
@@ -102,7 +107,7 @@ describe('population $ecm-eligibility on the demo seed (ID-STRAT, ID-LIST)', () 
       release();
     }
     const { final, progress } = await pollUntilDone(fhir, location);
-    for (const p of progress) expect(p).toMatch(/^\d+\/\d+ members$/);
+    for (const p of progress) expect(p).toMatch(/^(\d+\/\d+ members|queued)$/);
     expect(final.status).toBe(200);
     result = final.body;
     expect(result.resourceType).toBe('Bundle');
@@ -255,7 +260,7 @@ describe('population $ecm-eligibility on the demo seed (ID-STRAT, ID-LIST)', () 
 });
 
 describe('population $ecm-eligibility on generated members: identical to per-member runs', () => {
-  const { fhir, app } = useFhirServer();
+  const { fhir, app } = useFhirServer(JOBS);
   const N = 50;
   beforeAll(async () => {
     const orgs = await fhir.post('/', transactionBundle(populationOrganizations()));
@@ -285,4 +290,56 @@ describe('population $ecm-eligibility on generated members: identical to per-mem
     const group = final.body.entry[1].resource as Group;
     expect((group.member ?? []).map((m) => m.entity.reference).sort()).toEqual(eligible.sort());
   }, 120_000);
+});
+
+describe('population runs live on the job queue (DESIGN.md src/jobs)', () => {
+  // this server runs no jobs: another process's runner (here: one built on the same database) does
+  const { fhir, app } = useFhirServer();
+  beforeAll(async () => {
+    await loadDemoSeed(app().fhir);
+  }, 60_000);
+
+  it('stays queued until a runner claims it, then any process answers its status from the job row', async () => {
+    const run = await fhir.post(`/$ecm-eligibility?date=${E}`, undefined, ASYNC);
+    expect(run.status).toBe(202);
+    const location = local(String(run.headers['content-location']));
+    await new Promise((r) => setTimeout(r, 50));
+    const queued = await fhir.get(location);
+    expect(queued.status).toBe(202);
+    expect(queued.headers['x-progress']).toBe('queued');
+    const [row] = await listJobs(app().database, POPULATION_JOB);
+    expect(row).toMatchObject({ state: 'queued', payload: { source: { kind: 'all' }, input: { date: E, persist: false } } });
+
+    const runner = new JobRunner({ database: app().database, concurrency: 1 }).handle(POPULATION_JOB, populationJob(app().fhir));
+    expect(await runner.tick()).toBe(1);
+    const done = await fhir.get(location);
+    expect(done.status).toBe(200);
+    const s = summary(done.body as Bundle);
+    expect(s.evaluated).toBeGreaterThan(0);
+    const [finished] = await listJobs(app().database, POPULATION_JOB);
+    expect(finished).toMatchObject({ state: 'done', progress: { done: expect.any(Number), total: expect.any(Number) }, result: { record: { evaluated: s.evaluated, group: s.group } } });
+    expect((await fhir.get(`${location}/list.csv`)).status).toBe(200);
+    await runner.stop();
+  });
+
+  it('a run deleted while queued is never run; one whose Group is deleted meanwhile ends with the 410 a read gives, not retried', async () => {
+    const run = await fhir.post(`/$ecm-eligibility?date=${E}`, undefined, ASYNC);
+    const location = local(String(run.headers['content-location']));
+    expect((await fhir.delete(location)).status).toBe(202);
+    const runner = new JobRunner({ database: app().database, concurrency: 1 }).handle(POPULATION_JOB, populationJob(app().fhir));
+    expect(await runner.tick()).toBe(0);
+    expect((await fhir.get(location)).status).toBe(404);
+
+    // the Group is deleted after the run was accepted: the job ends with the 404 a read gives
+    const group = await fhir.post('/Group', { resourceType: 'Group', type: 'person', actual: true });
+    expect(group.status).toBe(201);
+    const later = await fhir.post(`/Group/${group.body.id}/$ecm-eligibility?date=${E}`, undefined, ASYNC);
+    expect(later.status).toBe(202);
+    expect((await fhir.delete(`/Group/${group.body.id}`)).status).toBe(200);
+    expect(await runner.tick()).toBe(1);
+    const ended = await fhir.get(local(String(later.headers['content-location'])));
+    expect(ended.status).toBe(410);
+    expect(ended.body.resourceType).toBe('OperationOutcome');
+    await runner.stop();
+  });
 });

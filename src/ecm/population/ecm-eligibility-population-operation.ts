@@ -1,13 +1,15 @@
 import type { Group } from '@medplum/fhirtypes';
-import { badRequest, FhirError, issue, outcome } from '../../fhir/outcome.ts';
+import { randomUUID } from 'node:crypto';
+import { badRequest, issue, outcome } from '../../fhir/outcome.ts';
 import type { Operation, OperationTarget } from '../../fhir/operations/operation.ts';
 import { storedResource } from '../../fhir/operations/stored-resource.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../../fhir/request.ts';
 import { eligibilityInput } from '../eligibility/eligibility-input.ts';
-import { populationJobs, type PopulationJob } from './population-jobs.ts';
+import { POPULATION_ATTEMPTS, POPULATION_JOB, populationJobKey, populationRecord, type PopulationPayload } from './population-job.ts';
 import { groupMemberIds, type MemberSource } from './population-members.ts';
 import { populationResult, statusUrl } from './population-result.ts';
-import { CancelledError, runPopulation } from './population-run.ts';
+import { runPopulation } from './population-run.ts';
+import { storedAccessOf } from '../../subscriptions/subscriber-access.ts';
 
 const DEFINITION = 'https://ecm-fhir.example.org/fhir/OperationDefinition/ecm-eligibility-population';
 
@@ -21,27 +23,6 @@ function respondAsync(prefer: string | undefined): boolean {
 function requestUrl(ctx: FhirContext, req: FhirRequest): string {
   const query = req.query.length > 0 ? `?${new URLSearchParams(req.query).toString()}` : '';
   return `${ctx.config.baseUrl}/${req.path.join('/')}${query}`;
-}
-
-/** Runs the job to its end, recording progress, result or error on it; never throws. */
-function start(ctx: FhirContext, job: PopulationJob, source: MemberSource, input: ReturnType<typeof eligibilityInput>): void {
-  job.finished = runPopulation(ctx, source, input, (done, total) => {
-    job.done = done;
-    job.total = total;
-  }, job.controller.signal).then(
-    (output) => {
-      job.output = output;
-      job.state = 'done';
-    },
-    (err: unknown) => {
-      job.state = 'failed';
-      if (err instanceof CancelledError) return;
-      job.error = err instanceof FhirError
-        ? { status: err.status, outcome: err.outcome }
-        : { status: 500, outcome: outcome([issue('error', 'exception', 'The population run failed; see the server log')]) };
-      if (!(err instanceof FhirError)) console.error('ecm-eligibility population run failed', (err as Error)?.message);
-    },
-  );
 }
 
 /**
@@ -71,19 +52,24 @@ export const ecmEligibilityPopulationOperation: Operation = {
       const n = groupMemberIds(source.group).length;
       if (n > SYNC_MAX_MEMBERS) throw badRequest(`Group/${source.group.id} has ${n} members, more than ${SYNC_MAX_MEMBERS}: send Prefer: respond-async (async.html)`);
     }
-    const jobs = populationJobs(ctx.repo);
-    const job = jobs.create(ctx.access.actor, requestUrl(ctx, req));
-    start(ctx, job, source, input);
-    const location = statusUrl(ctx.config.baseUrl, job.id);
+    const payload: PopulationPayload = {
+      publicId: randomUUID(),
+      actor: ctx.access.actor,
+      access: storedAccessOf(ctx.access),
+      request: requestUrl(ctx, req),
+      source: source.kind === 'group' ? { kind: 'group', id: source.group.id } : { kind: 'all' },
+      input,
+    };
+    const key = populationJobKey(payload.publicId);
+    const location = statusUrl(ctx.config.baseUrl, payload.publicId);
     if (isAsync) {
+      await ctx.jobs.enqueue(POPULATION_JOB, key, { ...payload }, POPULATION_ATTEMPTS);
       return { status: 202, headers: { 'Content-Location': location }, body: outcome([issue('information', 'informational', `Accepted: poll ${location}`)]) };
     }
-    await job.finished;
-    if (job.state !== 'done' || !job.output) {
-      jobs.remove(job);
-      const e = job.error ?? { status: 500, outcome: outcome([issue('error', 'exception', 'The population run failed')]) };
-      throw new FhirError(e.status, e.outcome as FhirError['outcome']);
-    }
-    return { status: 200, headers: { 'Content-Location': location }, body: populationResult(ctx.config.baseUrl, job, job.output) };
+    // a small Group while the client waits: run here, kept as a finished job for its downloads
+    const output = await runPopulation(ctx, source, input, () => undefined, new AbortController().signal);
+    const record = populationRecord(output);
+    await ctx.jobs.recordDone(POPULATION_JOB, key, { ...payload }, { record });
+    return { status: 200, headers: { 'Content-Location': location }, body: populationResult(ctx.config.baseUrl, payload.publicId, payload.request, record, output.groupResource) };
   },
 };

@@ -1,8 +1,9 @@
-import { badRequest, informational, notFound, fhirError } from '../../fhir/outcome.ts';
+import type { Group } from '@medplum/fhirtypes';
+import { badRequest, fhirError, informational, issue, notFound, outcome } from '../../fhir/outcome.ts';
 import type { Operation } from '../../fhir/operations/operation.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../../fhir/request.ts';
 import { binaryOf } from './eligible-list.ts';
-import { populationJobs } from './population-jobs.ts';
+import { populationJobOf, type PopulationPayload, type PopulationResult } from './population-job.ts';
 import { populationResult } from './population-result.ts';
 
 const DEFINITION = 'https://ecm-fhir.example.org/fhir/OperationDefinition/ecm-eligibility-status';
@@ -15,8 +16,10 @@ const DOWNLOADS: Record<string, { contentType: string; text: 'csv' | 'ndjson' }>
 
 /**
  * The status URL of a population run (async.html), `[base]/$ecm-eligibility-status/[job]`:
- * GET → 202 with X-Progress while running, 200 with the batch-response Bundle when done, the
- * error's status and OperationOutcome when it failed; DELETE → 202, cancels and forgets the job;
+ * GET → 202 with X-Progress while queued or running, 200 with the batch-response Bundle when
+ * done, the error's status and OperationOutcome when it failed; DELETE → 202, deletes the job
+ * (a running one stops at its next batch). The job lives on the queue (population-job.ts), so any
+ * server process answers;
  * GET `[job]/list.csv` / `[job]/list.ndjson` → the prioritized list as a Binary. A job unknown,
  * cancelled, or started by another actor → 404. Routed by src/fhir/dispatch.ts (sub-paths of a
  * system-level operation).
@@ -31,25 +34,33 @@ export const ecmEligibilityStatusOperation: Operation & { handleSubPath(ctx: Fhi
   },
   async handleSubPath(ctx: FhirContext, req: FhirRequest, segments: string[]): Promise<FhirResponse> {
     const [jobId, file, ...rest] = segments;
-    const jobs = populationJobs(ctx.repo);
-    const job = rest.length === 0 ? jobs.get(jobId, ctx.access.actor) : undefined;
-    if (!job) throw notFound(`No population job ${jobId} (unknown, cancelled, expired, or started by another client)`);
+    const job = rest.length === 0 && jobId ? await populationJobOf(ctx, jobId, ctx.access.actor) : undefined;
+    const result = job?.result as PopulationResult | null | undefined;
+    if (!job || (result && 'cancelled' in result)) throw notFound(`No population job ${jobId} (unknown, cancelled, expired, or started by another client)`);
+    const payload = job.payload as unknown as PopulationPayload;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (file === undefined && method === 'DELETE') {
-      jobs.remove(job);
+      await ctx.jobs.remove(job);
       return { status: 202, body: informational(`Population job ${jobId} cancelled and deleted`) };
     }
     if (method !== 'GET') throw fhirError(405, 'not-supported', `${req.method} is not allowed on a population job status URL`);
-    if (job.state === 'running') {
-      return { status: 202, headers: { 'X-Progress': `${job.done}/${job.total} members`, 'Retry-After': '1' } };
+    if (job.state === 'queued' || job.state === 'running') {
+      const p = job.progress as { done: number; total: number } | null;
+      return { status: 202, headers: { 'X-Progress': p ? `${p.done}/${p.total} members` : 'queued', 'Retry-After': '1' } };
     }
-    if (job.state === 'failed' || !job.output) {
-      const e = job.error ?? { status: 500, outcome: informational('The population run was stopped') };
+    if (job.state === 'failed' || !result || !('record' in result)) {
+      const e = result && 'error' in result ? result.error : { status: 500, outcome: outcome([issue('error', 'exception', 'The population run failed; see the server log')]) };
       return { status: e.status, body: e.outcome };
     }
-    if (file === undefined) return { status: 200, body: populationResult(ctx.config.baseUrl, job, job.output) };
+    const record = result.record;
+    if (file === undefined) {
+      const [, type, id, , version] = /^(Group)\/([^/]+)(\/_history\/(\d+))?$/.exec(record.group) ?? [];
+      const stored = type && version ? await ctx.repo.vread(ctx.access, type, id, Number(version)) : undefined;
+      const group = stored?.json ? (JSON.parse(stored.json) as Group) : undefined;
+      return { status: 200, body: populationResult(ctx.config.baseUrl, jobId, payload.request, record, group) };
+    }
     const download = DOWNLOADS[file];
     if (!download) throw notFound(`No download "${file}" (list.csv, list.ndjson)`);
-    return { status: 200, body: binaryOf(download.contentType, job.output[download.text]) };
+    return { status: 200, body: binaryOf(download.contentType, record[download.text]) };
   },
 };

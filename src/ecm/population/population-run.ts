@@ -103,18 +103,18 @@ async function* loadedBatches(ctx: FhirContext, source: MemberSource): AsyncGene
  * loaded set-based (the next batch's while the current one is decided), each member decided
  * exactly as Patient/[id]/$ecm-eligibility decides it, scored (ID-STRAT), then the list Group
  * written and the CSV / NDJSON built. Members without a Coverage are not evaluated (ELIG-BASE
- * cannot hold). `progress` is called after every batch; an aborted `signal` stops the run between
- * batches (nothing more is written).
+ * cannot hold). `progress` is called (and awaited) after every batch; an aborted `signal` stops
+ * the run between batches and before the list is written (nothing more is written).
  */
 export async function runPopulation(
   ctx: FhirContext,
   source: MemberSource,
   input: EligibilityInput,
-  progress: (done: number, total: number) => void,
+  progress: (done: number, total: number) => void | Promise<void>,
   signal: AbortSignal,
 ): Promise<PopulationOutput> {
   const total = await memberCount(ctx, source);
-  progress(0, total);
+  await progress(0, total);
   let done = 0;
   let evaluated = 0;
   const eligible: Omit<ListEntry, 'rank'>[] = [];
@@ -138,7 +138,7 @@ export async function runPopulation(
       written.push(...results.map((r) => `${r.stored.resourceType}/${r.stored.id}/_history/${r.stored.versionId}`));
     }
     done += batch.seen;
-    progress(Math.min(done, Math.max(total, done)), Math.max(total, done));
+    await progress(Math.min(done, Math.max(total, done)), Math.max(total, done));
   }
   if (signal.aborted) throw new CancelledError('cancelled');
   const entries: ListEntry[] = eligible
