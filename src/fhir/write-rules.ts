@@ -14,7 +14,8 @@ import type { FhirContext } from './request.ts';
  * transaction (after its references are resolved, on the transaction's repository); batch
  * entries go through the same interactions. A rule may amend the resource (a value the server
  * owns, such as a due date) or refuse the write by throwing a FhirError (an OperationOutcome
- * naming the rule). Deletes are not passed to rules.
+ * naming the rule). A delete (DELETE, conditional delete, a transaction entry) is judged by the
+ * type's rules that have `prepareDelete`, against the current version.
  *
  * Server operations that write on purpose (e.g. `$ecm-decide`) call `applyWriteRules` with their
  * name as `operation`, which a rule may read to allow what a client's plain write may not.
@@ -43,6 +44,8 @@ export interface WriteRule {
    * operation named here) and are written with system access in the same transaction.
    */
   followUps?(resource: Resource & { id: string }, previous: Resource | undefined, context: WriteRuleContext): Promise<FollowUpWrite[]>;
+  /** Judges the delete of `current` (the stored version): throws a FhirError to refuse it. */
+  prepareDelete?(current: Resource, context: WriteRuleContext): Promise<void>;
 }
 
 export type FollowUpWrite =
@@ -85,7 +88,7 @@ function rulesFor(resourceType: string): WriteRule[] {
  * came in between makes it fail (412) instead of being silently overwritten.
  */
 export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?: string): Promise<WriteOp> {
-  if (op.kind === 'delete') return op;
+  if (op.kind === 'delete') return judgeDelete(ctx, op, operation);
   const rules = rulesFor(op.resource.resourceType);
   if (rules.length === 0) return op;
   let previous: Resource | undefined;
@@ -124,6 +127,16 @@ export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?:
   }
   if (followUps.ops.length > 0 || followUps.runs.length > 0) followUpsOfOp.set(prepared, followUps);
   return prepared;
+}
+
+async function judgeDelete(ctx: FhirContext, op: Extract<WriteOp, { kind: 'delete' }>, operation: string | undefined): Promise<WriteOp> {
+  const rules = rulesFor(op.resourceType).filter((r) => r.prepareDelete);
+  if (rules.length === 0) return op;
+  const stored = await ctx.repo.read(systemAccess, op.resourceType, op.id);
+  if (!stored || stored.deleted || stored.json === null) return op;
+  const current = JSON.parse(stored.json) as Resource;
+  for (const rule of rules) await rule.prepareDelete!(current, { fhir: ctx, operation });
+  return op;
 }
 
 /**

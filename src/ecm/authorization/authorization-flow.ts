@@ -64,3 +64,13 @@ export function authorizationUpdateProblem(previous: ServiceRequest, next: Servi
   }
   return undefined;
 }
+
+/**
+ * AUTH-FLOW, DECISION-RECORD: an authorization is never deleted while it means something (a
+ * received request has its decision clock, a decided one is the record of the decision); one
+ * marked entered-in-error may be.
+ */
+export function authorizationDeleteProblem(current: ServiceRequest & { id?: string }): FhirError | undefined {
+  if (current.status === 'entered-in-error') return undefined;
+  return ruleError(409, 'AUTH-FLOW', `ServiceRequest/${current.id} is an ECM authorization (status ${current.status}) and cannot be deleted: it is decided with $ecm-decide and kept as the record of the decision (DECISION-RECORD); one recorded by mistake is marked entered-in-error first`);
+}

@@ -2,7 +2,7 @@ import type { ServiceRequest } from '@medplum/fhirtypes';
 import type { FhirContext } from '../../fhir/request.ts';
 import type { WriteRule } from '../../fhir/write-rules.ts';
 import { localDateOf } from '../calendar/local-dates.ts';
-import { authorizationUpdateProblem } from './authorization-flow.ts';
+import { authorizationDeleteProblem, authorizationUpdateProblem } from './authorization-flow.ts';
 import { continuityOfCare, decisionClockStart, memberSettingsProfile } from './authorization-lookups.ts';
 import { decisionDueOf, isAuthorization, isExpedited, isUndecided, withDecisionDue } from './authorization-resource.ts';
 import { decisionDue } from './decision-due.ts';
@@ -20,7 +20,8 @@ export const DECIDE_OPERATION = 'ecm-decide';
  * - AUTH-FLOW: an update may not decide (draft/on-hold → active/revoked/on-hold) unless it is
  *   `$ecm-decide`'s, may not reopen or change a decision, and may not stop being an authorization.
  *   A create is recorded with the status it has (an authorization decided elsewhere, e.g. migrated
- *   from a plan's previous system); the plain API cannot move it afterwards.
+ *   from a plan's previous system); the plain API cannot move it afterwards. Nor delete it unless
+ *   it was marked entered-in-error (DELETE, conditional delete, transaction entries: 409).
  */
 export const authorizationWriteRule: WriteRule = {
   resourceType: 'ServiceRequest',
@@ -39,6 +40,10 @@ export const authorizationWriteRule: WriteRule = {
     }
     if (!isUndecided(next)) return next;
     return withDecisionDue(next, await computeDecisionDue(fhir, next));
+  },
+  async prepareDelete(current) {
+    const problem = isAuthorization(current as ServiceRequest) ? authorizationDeleteProblem(current as ServiceRequest) : undefined;
+    if (problem) throw problem;
   },
 };
 

@@ -69,3 +69,12 @@ export function lifecycleProblem(prev: Task | undefined, next: Task, caller: Lif
   }
   return undefined;
 }
+
+/**
+ * A referral Task is closed through its status, never deleted, so the loop keeps its record
+ * (CLR metrics, RTF): only a draft (not yet sent) may be deleted by a client.
+ */
+export function deleteProblem(current: Task): FhirError | undefined {
+  if (current.status === 'draft') return undefined;
+  return ruleError(409, RULE, `Task/${current.id} is a referral in status ${current.status} and cannot be deleted: the requester cancels it, the owner rejects, completes or fails it (with statusReason), and the loop keeps its record`);
+}

@@ -7,7 +7,7 @@ import { endOfLocalDay } from '../authorization/decision-due.ts';
 import { addCalendarDays } from '../calendar/deadlines.ts';
 import { formatLocalInstant, localDateOf } from '../calendar/local-dates.ts';
 import { declineFollowUp } from './decline-followup.ts';
-import { lifecycleProblem } from './lifecycle-check.ts';
+import { deleteProblem, lifecycleProblem } from './lifecycle-check.ts';
 import { dueDateOf, isReferralTask, referenceKey, responseDateOf, withDueDate, withResponseDate } from './referral-task.ts';
 import { relayedParent } from './status-relay.ts';
 import { statusNotices } from './status-notices.ts';
@@ -22,7 +22,8 @@ export const NOTICE_OPERATION = 'clr-status-notice';
 /**
  * The write rule of referral Tasks (referral-loop.md), on every create and update whatever the
  * route (PUT, PATCH, conditional update, transaction entries, server operations):
- * - X-GRAVITY: the state machine and who may make each move (lifecycle-check.ts);
+ * - X-GRAVITY: the state machine and who may make each move (lifecycle-check.ts); a delete only
+ *   of a draft (409 otherwise: a referral is closed through its status);
  * - CLR-STATUS: entering `requested` sets the response due date (`restriction.period.end`) from
  *   the member's plan `referralResponseDays` (calendar days, end of the due day in
  *   America/Los_Angeles); later writes keep it. The owner's first move out of `requested` stamps
@@ -52,6 +53,10 @@ export const referralTaskWriteRule: WriteRule = {
     const answeredAt = operation === RTF_IMPORT_OPERATION && next.lastModified ? next.lastModified : formatLocalInstant(now.getTime());
     const firstAnswer = prev?.status === 'requested' && roleFor(next.status) === 'owner' ? answeredAt : undefined;
     return withResponseDate(out, (prev && responseDateOf(prev)) ?? firstAnswer);
+  },
+  async prepareDelete(current) {
+    const problem = isReferralTask(current as Task) ? deleteProblem(current as Task) : undefined;
+    if (problem) throw problem;
   },
   async followUps(resource, previous, { fhir }) {
     const task = resource as Task & { id: string };

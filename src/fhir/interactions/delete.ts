@@ -2,11 +2,12 @@ import { informational, preconditionFailed } from '../outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
 import { conditionalMatches } from './conditional-match.ts';
 import { preferReturn } from './prefer.ts';
+import { applyWriteRules } from '../write-rules.ts';
 import { etag } from './response-headers.ts';
 
 /** delete: DELETE [type]/[id] (http.html#delete); a later read answers 410 Gone. */
 export async function deleteResource(ctx: FhirContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  const [result] = await ctx.repo.write(ctx.access, [{ kind: 'delete', resourceType: type, id }]);
+  const [result] = await ctx.repo.write(ctx.access, [await applyWriteRules(ctx, { kind: 'delete', resourceType: type, id })]);
   const message = result.outcome === 'noop' ? `${type}/${id} was already deleted` : `Deleted ${type}/${id}`;
   const headers: Record<string, string> = result.outcome === 'noop' ? {} : { ETag: etag(result.stored.versionId) };
   return deleteResponse(req, headers, message);

@@ -183,6 +183,23 @@ describe('AUTH-FLOW: plain writes cannot decide', () => {
     expect(back.status).toBe(422);
   });
 
+  it('a received or decided authorization cannot be deleted (409 AUTH-FLOW, every route); one marked entered-in-error can', async () => {
+    const received = await createAuthorization(fhir, authorizationRequest('wr'));
+    const plain = await fhir.delete(`/ServiceRequest/${received.id}`);
+    expect(plain.status).toBe(409);
+    expectRule(plain.body, 'AUTH-FLOW');
+    expect((await fhir.delete(`/ServiceRequest?_id=${received.id}`)).status).toBe(409);
+    const tx = await fhir.post('/', transaction([{ request: { method: 'DELETE', url: `ServiceRequest/${received.id}` } }]));
+    expect(tx.status).toBe(409);
+    const decided = (await decide(fhir, received.id, decideBody('approve'))).body.parameter[0].resource as ServiceRequest & { id: string };
+    expect((await fhir.delete(`/ServiceRequest/${received.id}`)).status).toBe(409);
+    expect((await fhir.get(`/ServiceRequest/${received.id}`)).body.status).toBe('active');
+    const error = await fhir.put(`/ServiceRequest/${received.id}`, { ...decided, status: 'entered-in-error' });
+    expect(error.status, error.text).toBe(200);
+    expect((await fhir.delete(`/ServiceRequest/${received.id}`)).status).toBe(200);
+    expect((await fhir.get(`/ServiceRequest/${received.id}`)).status).toBe(410);
+  });
+
   it('an update is pinned to the version it was judged against, so a write in between makes it fail (412) instead of being overwritten', async () => {
     const sr = await createAuthorization(fhir, authorizationRequest('wr'));
     const op = await applyWriteRules(app().fhir, { kind: 'update', resource: { ...sr, note: [{ text: 'a' }] } as ServiceRequest & { id: string } });

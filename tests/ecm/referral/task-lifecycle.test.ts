@@ -170,3 +170,26 @@ describe('every write route goes through the lifecycle', () => {
     expect([stored.body.status, stored.body.meta.versionId]).toEqual(['completed', '1']);
   });
 });
+
+describe('deletes go through the lifecycle too (X-GRAVITY)', () => {
+  it('a sent referral Task is not deleted by DELETE, conditional DELETE or a transaction entry (409); a draft is', async () => {
+    await store(app, referralTask('del-1', 'requested'), referralTask('del-draft', 'draft'));
+    const plain = await fhirRequest(app, 'DELETE', '/Task/del-1', requester);
+    expect(plain.status).toBe(409);
+    expect(issueCode(plain)).toBe('X-GRAVITY');
+    expect(plain.body.issue[0].diagnostics).toMatch(/cannot be deleted/);
+    expect((await fhirRequest(app, 'DELETE', '/Task?_id=del-1', requester)).status).toBe(409);
+    const tx = await fhirRequest(app, 'POST', '', requester, {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { request: { method: 'DELETE', url: 'Task/del-1' } },
+        { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } },
+      ],
+    });
+    expect(tx.status).toBe(409);
+    const kept = await fhirRequest(app, 'GET', '/Task/del-1', requester);
+    expect([kept.status, kept.body.status, kept.body.meta.versionId]).toEqual([200, 'requested', '1']);
+    expect((await fhirRequest(app, 'DELETE', '/Task/del-draft', requester)).status).toBe(200);
+    expect((await fhirRequest(app, 'GET', '/Task/del-draft', requester)).status).toBe(410);
+  });
+});
