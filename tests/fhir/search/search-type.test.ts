@@ -34,6 +34,16 @@ describe('token search (search.html#token)', () => {
     expect(ids(await fhir.get('/Patient?_id=s-2,s-3')).sort()).toEqual(['s-2', 's-3']);
   });
 
+  it('finds by _profile and _source (meta.profile, meta.source)', async () => {
+    const profile = 'http://hl7.org/fhir/StructureDefinition/Patient';
+    const put = await fhir.put('/Patient/s-meta', { resourceType: 'Patient', id: 's-meta', meta: { profile: [profile], source: 'http://ehr.example.org/fhir#import-7' } });
+    expect(put.status, put.text).toBe(201);
+    expect(ids(await fhir.get(`/Patient?_profile=${encodeURIComponent(profile)}`))).toEqual(['s-meta']);
+    expect(ids(await fhir.get(`/Patient?_source=${encodeURIComponent('http://ehr.example.org/fhir#import-7')}`))).toEqual(['s-meta']);
+    expect(ids(await fhir.get(`/Patient?_source=${encodeURIComponent('http://ehr.example.org/fhir#other')}`))).toEqual([]);
+    expect((await fhir.delete('/Patient/s-meta')).status).toBe(200);
+  });
+
   it('drops deleted resources from results', async () => {
     await fhir.put('/Patient/s-del', { resourceType: 'Patient', id: 's-del', identifier: [{ system: CIN, value: 'DEL' }] });
     await fhir.delete('/Patient/s-del');
