@@ -204,6 +204,28 @@ describe('other POF rules at and below their thresholds', () => {
     expect((await evaluate(build, { date: '2023-12-31', profile: 'partnership' })).population('birth-equity').met).toBe(false);
     expect((await evaluate(build, { date: '2024-01-01', profile: 'partnership' })).population('birth-equity').met).toBe(true);
   });
+  it('ELIG-PREG-ID: pregnancy or delivery on an encounter, a service request or a pregnancy-status result counts for 12 months to the day', async () => {
+    const ICD = 'http://hl7.org/fhir/sid/icd-10-cm';
+    const prenatalVisit = (date: string) => (m: TestMember) => {
+      m.resources.push({ resourceType: 'Encounter', id: `${m.id}-visit`, status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, reasonCode: [{ coding: [{ system: ICD, code: 'Z34.01' }] }], subject: { reference: `Patient/${m.id}` }, period: { start: date } });
+      m.obs('birth-equity-disparity', true);
+    };
+    const visit = await evaluate(prenatalVisit('2025-11-01'));
+    expect(visit.population('birth-equity')).toMatchObject({ met: true, rules: expect.arrayContaining(['ELIG-A-BIRTH', 'ELIG-PREG-ID']) });
+    expect(visit.population('birth-equity').evidence.some((e) => e.startsWith('Encounter/'))).toBe(true);
+    expect((await evaluate(prenatalVisit('2025-10-31'))).population('birth-equity').met).toBe(false);
+    const delivery = await evaluate((m) => {
+      m.resources.push({ resourceType: 'ServiceRequest', id: `${m.id}-sr`, status: 'completed', intent: 'order', code: { text: 'postpartum follow-up' }, reasonCode: [{ coding: [{ system: ICD, code: 'Z39.2' }] }], subject: { reference: `Patient/${m.id}` }, authoredOn: '2026-09-15' });
+      m.obs('birth-equity-disparity', true);
+    });
+    expect(delivery.population('birth-equity').met).toBe(true);
+    const status = (value: string) => (m: TestMember) => {
+      m.resources.push({ resourceType: 'Observation', id: `${m.id}-preg`, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '82810-3' }] }, valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: value }] }, subject: { reference: `Patient/${m.id}` }, effectiveDateTime: '2026-10-01' });
+      m.obs('birth-equity-disparity', true);
+    };
+    expect((await evaluate(status('77386006'))).population('birth-equity').met).toBe(true);
+    expect((await evaluate(status('60001007'))).population('birth-equity').met).toBe(false); // not pregnant
+  });
   it('ELIG-C-BIRTH: pregnant youth in a disparity group → met', async () => {
     expect((await evaluate((m) => { m.dx('Z33.1', '2026-07-01'); m.obs('birth-equity-disparity', true); }, { birthDate: '2009-06-01' })).population('birth-equity')).toMatchObject({ met: true, rules: ['ELIG-C-BIRTH'] });
   });

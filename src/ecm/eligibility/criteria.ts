@@ -1,4 +1,4 @@
-import type { CodeableConcept, Coding, Condition, Encounter, EpisodeOfCare, Observation } from '@medplum/fhirtypes';
+import type { CodeableConcept, Coding, Condition, Encounter, EpisodeOfCare, Observation, ServiceRequest } from '@medplum/fhirtypes';
 import type { ValueSetMatcher } from '../rules/value-set-match.ts';
 import type { Criterion, NumberOrSetting } from '../rules/rule-types.ts';
 import type { PlanSettings } from '../settings/settings-profile.ts';
@@ -98,6 +98,15 @@ function episodeActiveOn(e: EpisodeOfCare, date: string): boolean {
 
 function encounterDate(e: Encounter): string | undefined {
   return datePart(e.period?.start);
+}
+
+/** A ServiceRequest that was made (not a draft, nor entered in error). */
+function requestMade(r: ServiceRequest): boolean {
+  return !['draft', 'entered-in-error'].includes(r.status);
+}
+
+function requestDate(r: ServiceRequest): string | undefined {
+  return datePart(r.occurrenceDateTime ?? r.occurrencePeriod?.start ?? r.authoredOn);
 }
 
 /** An encounter that took place on or before E (not planned, cancelled or entered in error). */
@@ -204,6 +213,20 @@ function evaluateKind(c: Criterion, input: EvaluationInput): CriterionResult {
       const codes = counted.map((x) => `${display(x.code?.coding?.[0])}${from ? ` (${onsetOf(x)})` : ''}`).join(', ');
       const window = from ? ` between ${from} and ${date}` : '';
       return result(met, counted.map(ref), candidates.map(ref), [met ? `${label}: ${codes}` : `no ${label} recorded${window}`]);
+    }
+    case 'codedRecord': {
+      const months = num(c.withinMonths, settings);
+      const from = monthsBefore(date, months);
+      const inSets = (concepts: (CodeableConcept | undefined)[]) => c.valueSets.some((vs) => valueSets.firstIn(vs, concepts) !== undefined);
+      const inWindow = (d: string | undefined) => !!d && d >= from && d <= date;
+      const records: (Encounter | ServiceRequest | Observation)[] = [
+        ...evidence.encounters.filter((e) => encounterHeld(e, date) && inWindow(encounterDate(e)) && inSets(e.reasonCode ?? [])),
+        ...evidence.serviceRequests.filter((r) => requestMade(r) && inWindow(requestDate(r)) && inSets([r.code, ...(r.reasonCode ?? [])])),
+        ...evidence.observations.filter((o) => observationOn(o, date) && inWindow(datePart(o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.issued)) && inSets([o.valueCodeableConcept])),
+      ];
+      const met = records.length > 0;
+      const found = records.map(ref).join(', ');
+      return result(met, records.map(ref), records.map(ref), [met ? `${label}: ${found}` : `no ${label} between ${from} and ${date}`]);
     }
     case 'observation': {
       const min = c.min === undefined ? undefined : num(c.min, settings);

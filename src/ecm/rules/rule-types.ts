@@ -42,6 +42,13 @@ export type Criterion = CriterionBase &
       }
     /** Active Conditions (on E) with a code in `valueSet`; `alsoWhen` adds a value set under a setting. */
     | { kind: 'condition'; valueSet: string; alsoWhen?: { setting: string; valueSet: string }; onsetWithinMonths?: NumberOrSetting }
+    /**
+     * ELIG-PREG-ID: a code of `valueSets` recorded, in the trailing `withinMonths`, on a record
+     * other than a Condition: an Encounter's reasonCode (a visit or claim for it), a
+     * ServiceRequest's code or reasonCode, a final Observation's valueCodeableConcept (a
+     * pregnancy-status result).
+     */
+    | { kind: 'codedRecord'; valueSets: string[]; withinMonths: NumberOrSetting }
     /** A final Observation with this code on or before E: true, or an integer at least `min`; components all true. */
     | { kind: 'observation'; code: Coding; min?: NumberOrSetting; components?: Coding[] }
     /**
