@@ -20,7 +20,7 @@ const ALL_KEYS: Record<keyof PlanSettings, true> = {
   birthEquityLogic: true, birthEquityDisparityFrom: true, iddAges: true, fosterAgedOutMaxAgeExclusive: true, ccsRecentContactMonths: true,
   exclusions: true, tcmExceptionPeriod: true, cocLookback: true, cocLookbackAnchor: true, unresponsiveMinAttempts: true,
   unresponsiveMinDays: true, unresponsiveNotBeforeAuthEnd: true, priority: true, holidayCalendar: true, unqualifiedDayUnit: true,
-  caseByCaseAllowed: true, caseByCaseReviewerRole: true, cocStartDays: true, cocAutoAuthorize: true, cocAuthMonths: true, cocExpedite: true,
+  caseByCaseAllowed: true, notMetOffer: true, caseByCaseReviewerRole: true, cocStartDays: true, cocAutoAuthorize: true, cocAuthMonths: true, cocExpedite: true,
   authBeforeAssignment: true, authTatRoutineWorkingDays: true, authTatExpeditedHours: true, authClockStart: true, initialAuthMonths: true,
   reauthMonths: true, approvalNoticeRecipients: true, noticeChannels: true, assignTatBusinessDays: true, pcpNoticeBusinessDays: true,
   assignOrder: true, bhAssignConditions: true, memberMayChangeLcm: true, changeTatDays: true, referralResponseDays: true, clrListRemovalMinFailures: true,

@@ -11,6 +11,7 @@ import { loadMemberEvidence } from '../eligibility/member-evidence.ts';
 import { decideMember } from '../eligibility/member-decision.ts';
 import { pofRecordWrites } from '../eligibility/persist-pof-records.ts';
 import { planCmFollowUps } from '../eligibility/plan-cm-task.ts';
+import { notMetOfferTask } from './not-met-offer.ts';
 
 const CATEGORY = { system: `${CANONICAL_BASE}/CodeSystem/ecm-category`, code: 'eligibility-determination', display: 'ECM eligibility determination' };
 
@@ -23,7 +24,9 @@ const pending = new Map<string, WriteOp[]>();
  * on the referral's create, the member is evaluated on today's date under their plan's settings,
  * the POF Conditions and Flags are written as `persist=true` would, and the result is attached to
  * the referral's `supportingInfo`: a DocumentReference (category eligibility-determination) holding
- * the operation's Parameters, and each POF Condition met. Written in the referral's transaction.
+ * the operation's Parameters, and each POF Condition met. A member meeting no POF under a plan
+ * with `notMetOffer` gets the ELIG-NOT-MET-OFFER Task (not-met-offer.ts). Written in the
+ * referral's transaction.
  */
 export const referralEligibilityRule: WriteRule = {
   resourceType: 'ServiceRequest',
@@ -63,7 +66,11 @@ export const referralEligibilityRule: WriteRule = {
     for (const op of pof) if (op.kind !== 'delete' && op.resource.resourceType === 'Condition') written.set(pofCode(op.resource as Condition), op.resource.id);
     const activeNow = (code: string) => evidence.conditions.find((c) => pofCode(c) === code && c.clinicalStatus?.coding?.some((x) => x.code === 'active'))?.id;
     const metConditions = met.map((code) => written.get(code) ?? activeNow(code)).filter((id): id is string => !!id).map((id) => `Condition/${id}`);
-    pending.set(sr.id, [...pof, { kind: 'create', resource: document }]);
+    const offer = notMetOfferTask({
+      patientId: patient.id, referralId: sr.id, date, decision: decided.decision, profile: decided.profile,
+      ...(decided.payors[0] ? { plan: decided.payors[0] } : {}), determination: `DocumentReference/${document.id}`,
+    });
+    pending.set(sr.id, [...pof, { kind: 'create', resource: document }, ...(offer ? [{ kind: 'update' as const, resource: offer }] : [])]);
     const attached: Reference[] = [`DocumentReference/${document.id}`, ...metConditions].map((reference) => ({ reference }));
     return { ...sr, supportingInfo: [...(sr.supportingInfo ?? []), ...attached] };
   },

@@ -49,6 +49,8 @@ export interface PlanSettings {
   unqualifiedDayUnit: DayUnit;
   /** ELIG-CASE-BY-CASE: a member meeting no POF may still be approved on review. */
   caseByCaseAllowed: boolean;
+  /** ELIG-NOT-MET-OFFER: a referred member meeting no POF is offered other case management (a Task for plan staff). */
+  notMetOffer: boolean;
   /** AUTH-REVIEW, ELIG-CASE-BY-CASE: the ROLES code of the reviewer of requests failing the criteria. */
   caseByCaseReviewerRole: string;
   /** CONT-HIST-K: calendar days from the plan's continuity notification to assignment and outreach start. */

@@ -50,6 +50,35 @@ describe('a new ECM referral runs $ecm-eligibility for its member', () => {
     expect((await fhir.get('/Condition?subject=Patient/re-2')).body.entry ?? []).toEqual([]);
   });
 
+  it('ELIG-NOT-MET-OFFER: under Partnership (notMetOffer) a member meeting no POF gets an offer Task for plan staff; Kern does not; an eligible member does not', async () => {
+    const offers = async (member: string) => ((await fhir.get(`/Task?patient=Patient/${member}`)).body.entry ?? [])
+      .map((e: { resource: { reasonCode?: { coding?: { code: string }[] } } }) => e.resource)
+      .filter((t: { reasonCode?: { coding?: { code: string }[] } }) => t.reasonCode?.coding?.[0]?.code === 'ELIG-NOT-MET-OFFER');
+    const partnership = new TestMember('re-p', '1980-01-01', { payor: 'Organization/plan-partnership' });
+    expect((await fhir.post('', partnership.bundle())).status).toBe(200);
+    const res = await fhir.post('/ServiceRequest', referral('re-p'));
+    expect(res.status, res.text).toBe(201);
+    const [offer] = await offers('re-p');
+    expect(offer).toMatchObject({
+      status: 'requested', intent: 'order', focus: { reference: `ServiceRequest/${res.body.id}` },
+      requester: { reference: 'Organization/plan-partnership' }, owner: { reference: 'Organization/plan-partnership' },
+      input: [{ valueReference: { reference: res.body.supportingInfo[0].reference } }],
+    });
+    expect(offer.description).toMatch(/meets no Population of Focus.*settings profile partnership/);
+    expect(await offers('re-p')).toHaveLength(1);
+
+    const kern = new TestMember('re-k', '1980-01-01', { payor: 'Organization/plan-kern' });
+    expect((await fhir.post('', kern.bundle())).status).toBe(200);
+    expect((await fhir.post('/ServiceRequest', referral('re-k'))).status).toBe(201);
+    expect(await offers('re-k')).toEqual([]);
+
+    const eligible = new TestMember('re-pe', '1980-01-01', { payor: 'Organization/plan-partnership' });
+    ['2026-07-01', '2026-07-15', '2026-08-01', '2026-08-15', '2026-09-01'].forEach((d) => eligible.ed(d));
+    expect((await fhir.post('', eligible.bundle())).status).toBe(200);
+    expect((await fhir.post('/ServiceRequest', referral('re-pe'))).status).toBe(201);
+    expect(await offers('re-pe')).toEqual([]);
+  });
+
   it('an update of the referral does not run it again; a referral to an unknown patient is stored without one', async () => {
     const created = await fhir.post('/ServiceRequest', referral('re-2'));
     const again = await fhir.put(`/ServiceRequest/${created.body.id}`, { ...created.body, note: [{ text: 'called back' }] });
