@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Bundle, Encounter, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Encounter, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { isReferral } from '../../src/ecm/authorization/authorization-resource.ts';
 import { buildDemoSeed, type DemoExpectations } from '../../src/seed/demo/build-demo-seed.ts';
 import { loadDemoSeed } from '../../src/seed/load-demo-seed.ts';
 import { useFhirServer } from '../support/fhir-client.ts';
@@ -297,12 +298,32 @@ describe('demo seed: loading', () => {
   // Loading speed is the benchmark's business (bench/), not a timed test's.
   it('loads into an empty test app with every resource readable', { timeout: 30_000 }, async () => {
     expect(await loadDemoSeed(app().fhir)).toBe(resources.length);
-    expect((await fhir.get('/_history?_count=0')).body.total).toBe(resources.length);
+    // Each ECM referral of the seed runs $ecm-eligibility for its member (created in the same
+    // Bundle): a determination DocumentReference, the referral's second version holding it, and
+    // the POF Conditions and Flags written; nothing else is added.
+    const referrals = resources.filter((r) => r.resourceType === 'ServiceRequest' && isReferral(r as ServiceRequest)).length;
+    expect(referrals).toBeGreaterThan(0);
+    const total = async (path: string) => (await fhir.get(path)).body.total as number;
+    expect(await total(`/DocumentReference?category=${B}/CodeSystem/ecm-category|eligibility-determination&_count=0`)).toBe(referrals);
     const counts = new Map<string, number>();
     for (const r of resources) counts.set(r.resourceType, (counts.get(r.resourceType) ?? 0) + 1);
-    for (const [type, count] of counts) {
-      expect((await fhir.get(`/${type}/_history?_count=0`)).body.total, type).toBe(count);
+    // POF Conditions and Flags: written or updated (new versions); every version beyond the seed's is a POF record
+    const isPof = (r: Resource) => JSON.stringify(r).includes(`${B}/CodeSystem/ecm-population-of-focus`);
+    const pofVersions = async (type: string) => {
+      const entries = ((await fhir.get(`/${type}/_history?_count=100`)).body.entry ?? []) as { resource?: Resource }[];
+      return entries.filter((e) => e.resource && isPof(e.resource)).length - resources.filter((r) => r.resourceType === type && isPof(r)).length;
+    };
+    const derived: Record<string, number> = {
+      ServiceRequest: referrals,
+      DocumentReference: referrals,
+      Condition: await pofVersions('Condition'),
+      Flag: await pofVersions('Flag'),
+    };
+    expect(derived.Condition).toBeGreaterThan(0);
+    for (const type of new Set([...counts.keys(), ...Object.keys(derived)])) {
+      expect(await total(`/${type}/_history?_count=0`), type).toBe((counts.get(type) ?? 0) + (derived[type] ?? 0));
     }
+    expect(await total('/_history?_count=0')).toBe(resources.length + Object.values(derived).reduce((a, b) => a + b, 0));
     expect(counts.get('Patient')).toBeGreaterThanOrEqual(50);
     expect(counts.get('Task')).toBeGreaterThanOrEqual(9);
     for (const key of ['Task/demo-referral-task-9', 'ServiceRequest/demo-authorization-2', 'EpisodeOfCare/demo-m40-program-1', 'Encounter/demo-m1-ed-5']) {

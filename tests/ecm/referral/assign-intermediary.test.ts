@@ -120,7 +120,8 @@ describe('$ecm-assign and the referral Tasks', () => {
     const orders: ServiceRequest[] = await search(fhir, `/ServiceRequest?based-on=ServiceRequest/${referral}&intent=filler-order&status=active`);
     expect(orders).toHaveLength(1);
     expect(orders[0].performer?.[0].reference).not.toBe(first);
-    const open: Task[] = await search(fhir, `/Task?patient=Patient/im-8&status=requested`);
+    // the referral Tasks (task-code#fulfill); the member meets no POF, so Partnership's ELIG-NOT-MET-OFFER Task is open too
+    const open: Task[] = await search(fhir, `/Task?patient=Patient/im-8&status=requested&code=http://hl7.org/fhir/CodeSystem/task-code|fulfill`);
     expect(open.map((t) => [t.owner?.reference, t.focus?.reference])).toEqual([[orders[0].performer?.[0].reference, `ServiceRequest/${orders[0].id}`]]);
   });
 

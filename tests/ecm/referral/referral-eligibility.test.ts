@@ -1,3 +1,4 @@
+import type { ServiceRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { useFhirServer } from '../../support/fhir-client.ts';
 import { TestMember } from '../eligibility-fixtures.ts';
@@ -77,6 +78,23 @@ describe('a new ECM referral runs $ecm-eligibility for its member', () => {
     expect((await fhir.post('', eligible.bundle())).status).toBe(200);
     expect((await fhir.post('/ServiceRequest', referral('re-pe'))).status).toBe(201);
     expect(await offers('re-pe')).toEqual([]);
+  });
+
+  it('a member created in the same transaction Bundle as the referral is evaluated once the entries are written', async () => {
+    const m = new TestMember('re-tx', '1980-01-01');
+    ['2026-07-01', '2026-07-15', '2026-08-01', '2026-08-15', '2026-09-01'].forEach((d) => m.ed(d));
+    const bundle = m.bundle();
+    bundle.entry!.push({ fullUrl: 'urn:uuid:6b1f0c1e-3c55-4b8e-9d3a-2f6a5e0b7c11', resource: referral('re-tx') as ServiceRequest, request: { method: 'POST', url: 'ServiceRequest' } });
+    const res = await fhir.post('', bundle);
+    expect(res.status, res.text).toBe(200);
+    const location: string = res.body.entry.at(-1).response.location;
+    const id = location.split('/')[1];
+    const stored = (await fhir.get(`/ServiceRequest/${id}`)).body;
+    expect(stored.meta.versionId).toBe('2'); // the determination is attached as a second version in the same transaction
+    const attached: string[] = stored.supportingInfo.map((x: { reference: string }) => x.reference);
+    expect(attached.filter((r) => r.startsWith('DocumentReference/'))).toHaveLength(1);
+    const [condition] = attached.filter((r) => r.startsWith('Condition/'));
+    expect((await fhir.get(`/${condition}`)).body.code.coding[0].code).toBe('avoidable-utilization');
   });
 
   it('an update of the referral does not run it again; a referral to an unknown patient is stored without one', async () => {
