@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -7,9 +8,27 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * A statement text the server runs over and over (a write, a read by id): PostgreSQL parses it
+   * once per connection and may keep its plan (a named prepared statement). Only for texts from
+   * a bounded set: each one is kept on every connection. PGlite ignores it.
+   */
+  prepared?: boolean;
+}
+
 /** Something that runs SQL: the database itself, or one open transaction. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
+}
+
+const statementNames = new Map<string, string>();
+
+/** A name for a prepared statement text (the same text, the same name, on every connection). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) statementNames.set(sql, (name = `s_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`));
+  return name;
 }
 
 /**
@@ -72,18 +91,20 @@ async function openPostgres(url: string, schema: string | undefined, max: number
   const pool = new pg.Pool({ connectionString: url, max, types, options });
   // A failed idle client must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]) => {
-    const res = await client.query(sql, params as unknown[]);
+  const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) => {
+    const res = options?.prepared
+      ? await client.query({ name: statementName(sql), text: sql, values: params as unknown[] })
+      : await client.query(sql, params as unknown[]);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
   return {
     kind: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params, options) => run(pool, sql, params, options),
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: (sql, params) => run(client, sql, params) });
+        const result = await fn({ query: (sql, params, options) => run(client, sql, params, options) });
         await client.query('COMMIT');
         return result;
       } catch (err) {

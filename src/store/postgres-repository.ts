@@ -60,6 +60,7 @@ export class PostgresRepository implements Repository {
     const { rows } = await this.q.query<Row>(
       `SELECT id, version_id, ${LAST_UPDATED_SQL} AS last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2`,
       [resourceType, id],
+      { prepared: true },
     );
     if (rows[0] && !rows[0].deleted) await this.assertVisible(ctx, 'r', [[resourceType, id]]);
     return rows[0] && toStored(resourceType, rows[0]);
@@ -112,6 +113,7 @@ export class PostgresRepository implements Repository {
          JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id) ON r.resource_type = k.resource_type AND r.id = k.id
          ${lock ? 'FOR UPDATE OF r' : ''}`,
         [existingKeys.map((k) => k[0]), existingKeys.map((k) => k[1])],
+        { prepared: true },
       );
       for (const r of rows) current.set(keyOf(r.resource_type, r.id), { version: r.version_id, deleted: r.deleted });
       // Row-level access: what is updated or deleted must be visible before the write...
@@ -183,7 +185,7 @@ export class PostgresRepository implements Repository {
     const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces }), [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
       ...index.params(inserts),
-    ]);
+    ], { prepared: true });
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {
         throw preconditionFailed(`Version conflict on ${keyOf(cols.type[0], cols.id[0])}: changed by another request`);

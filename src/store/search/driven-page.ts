@@ -56,8 +56,8 @@ async function driverSizes(q: Queryable, drivers: Driver[], resourceType: string
   if (probed.length > 0) {
     const columns = probed.map(({ measure }, i) => {
       // in index order, so the scan stops at the limit (a bitmap scan would read every row first)
-      const { from, where, id } = driverRows(measure.driver, measure.type, p, false);
-      return `(SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where} ORDER BY ${id} LIMIT ${SIZE_PROBE}) s${i}) AS c${i}`;
+      const { from, where, key } = driverRows(measure.driver, measure.type, p, false);
+      return `(SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where} ORDER BY ${key.join(', ')} LIMIT ${SIZE_PROBE}) s${i}) AS c${i}`;
     });
     const row = (await q.query<Record<string, string | number>>(`SELECT ${columns.join(', ')}`, p.values)).rows[0];
     probed.forEach((s, i) => counts.set(s.driver, Number(row[`c${i}`])));
@@ -95,22 +95,29 @@ export function drivenIdsSql(
   page: { afterId?: string; descending: boolean; limit: number },
   visible?: Visibility,
 ): string {
-  const { from, where, id, type } = driverRows(driver, resourceType, p, true, visible);
+  const { from, where, id, type, key } = driverRows(driver, resourceType, p, true, visible);
   const owner: Owner = { type, id };
   const checks = conditions(owner).map(perRow);
   if (page.afterId !== undefined) checks.unshift(`${id} ${page.descending ? '<' : '>'} ${p.add(page.afterId)}`);
-  return `SELECT DISTINCT ${id} AS id FROM ${from} WHERE ${[where, ...checks].join(' AND ')}
-    ORDER BY ${id}${page.descending ? ' DESC' : ''} LIMIT ${p.add(page.limit)}`;
+  // distinct and ordered by the whole index key: with its leading columns fixed that is id order,
+  // and it names the index to read, so the planner cannot walk another index in id order instead
+  const direction = page.descending ? ' DESC' : '';
+  const columns = key.slice(0, -1).map((k, i) => `${k} AS k${i}`);
+  return `SELECT DISTINCT ${[...columns, `${id} AS id`].join(', ')} FROM ${from} WHERE ${[where, ...checks].join(' AND ')}
+    ORDER BY ${key.map((k) => `${k}${direction}`).join(', ')} LIMIT ${p.add(page.limit)}`;
 }
 
-/** The driver's index rows as FROM/WHERE, and the type and id columns they yield (in id order). */
+/**
+ * The driver's index rows as FROM/WHERE, the type and id columns they yield, and the key of the
+ * index that yields them in id order (migration 004), ending in the id column.
+ */
 function driverRows(
   driver: Driver,
   resourceType: string,
   p: SqlParams,
   exact: boolean,
   visible?: Visibility,
-): { from: string; where: string; type: string; id: string } {
+): { from: string; where: string; type: string; id: string; key: string[] } {
   const d = p.alias('d');
   switch (driver.kind) {
     case 'token': {
@@ -122,13 +129,15 @@ function driverRows(
         if (system === '') parts.push(`${d}.system IS NULL`);
         else if (system !== undefined) parts.push(`${d}.system = ${p.add(system)}`);
       }
-      return { from: `search_token ${d}`, where: parts.join(' AND '), type: `${d}.resource_type`, id: `${d}.id` };
+      const key = [`${d}.resource_type`, `${d}.param`, `left(${d}.code, 200)`, `${d}.id`];
+      return { from: `search_token ${d}`, where: parts.join(' AND '), type: `${d}.resource_type`, id: `${d}.id`, key };
     }
     case 'reference': {
       const { param, values } = driver.criterion;
       const where = [`${d}.resource_type = ${p.add(resourceType)}`, `${d}.param = ${p.add(param)}`,
         `${d}.target_id = ${p.add(values[0].targetId)}`, `${d}.target_type = ${p.add(values[0].targetType)}`];
-      return { from: `search_reference ${d}`, where: where.join(' AND '), type: `${d}.resource_type`, id: `${d}.id` };
+      const key = [`${d}.resource_type`, `${d}.param`, `${d}.target_id`, `${d}.target_type`, `${d}.id`];
+      return { from: `search_reference ${d}`, where: where.join(' AND '), type: `${d}.resource_type`, id: `${d}.id`, key };
     }
     case 'has': {
       // the referring resources' rows, in target id order; the target must exist (a source may
@@ -141,7 +150,7 @@ function driverRows(
         where.push(perRow(`${criterionSql(criterion, source, p, visible)}${access ? ` AND ${access}` : ''}`));
         where.push(`EXISTS (SELECT 1 FROM resource ${d}r WHERE ${d}r.resource_type = ${d}.target_type AND ${d}r.id = ${d}.target_id AND NOT ${d}r.deleted)`);
       }
-      return { from: `search_reference ${d}`, where: where.join(' AND '), type: `${d}.target_type`, id: `${d}.target_id` };
+      return { from: `search_reference ${d}`, where: where.join(' AND '), type: `${d}.target_type`, id: `${d}.target_id`, key: [`${d}.target_id`] };
     }
   }
 }
