@@ -84,10 +84,6 @@ async function openPostgres(url: string, schema: string | undefined, max: number
   const settings = [
     '-c max_parallel_workers_per_gather=0',
     '-c jit=off',
-    // The write statement's NOT IN over a resource's current index rows (write-sql.ts) is run as a
-    // hashed subplan only while PostgreSQL expects them to fit in work_mem; past that it is re-run
-    // for every new row (a Group of 400 members cost 20 times one of 50). 16 MB keeps it hashed.
-    '-c work_mem=16MB',
     ...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []),
     ...(statementTimeoutMs > 0 ? [`-c statement_timeout=${Math.floor(statementTimeoutMs)}`] : []),
   ];
