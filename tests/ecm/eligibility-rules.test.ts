@@ -147,8 +147,10 @@ describe('other POF rules at and below their thresholds', () => {
     expect((await evaluate((m) => { m.program(['incarceration'], '2024-01-01', '2025-10-31'); m.dx('F11.20', '2020-01-01'); })).population('incarceration-transition').met).toBe(false);
     expect((await evaluate((m) => { m.program(['incarceration'], '2026-01-01'); })).population('incarceration-transition').met).toBe(false);
   });
-  it('ELIG-C-JI: youth released within 12 months → met', async () => {
+  it('ELIG-C-JI: youth released within 12 months → met; released 12 months and a day before E → not', async () => {
     expect((await evaluate((m) => m.program(['youth-incarceration'], '2026-01-01', '2026-08-01'), { birthDate: '2009-01-01' })).population('incarceration-transition')).toMatchObject({ met: true, rules: ['ELIG-C-JI'] });
+    expect((await evaluate((m) => m.program(['youth-incarceration'], '2024-01-01', '2025-11-01'), { birthDate: '2009-01-01' })).population('incarceration-transition').met).toBe(true);
+    expect((await evaluate((m) => m.program(['youth-incarceration'], '2024-01-01', '2025-10-31'), { birthDate: '2009-01-01' })).population('incarceration-transition').met).toBe(false);
   });
   it('ELIG-A-LTC: SNF level of care + social factor + community supports → met; without the social factor → not', async () => {
     const build = (social: boolean) => (m: TestMember) => { m.obs('snf-level-of-care', true); if (social) m.dx('Z60.2', '2026-01-01'); m.obs('community-living-with-supports', true); };

@@ -212,6 +212,11 @@ describe('_summary and _elements (search.html#summary, #elements)', () => {
     const data = (await fhir.get('/Patient?_id=s-sum&_summary=data')).body.entry[0].resource;
     expect(data.text).toBeUndefined();
     expect(data.maritalStatus).toEqual({ text: 'single' });
+    // text: the narrative, id, meta and the mandatory elements only
+    const text = (await fhir.get('/Patient?_id=s-sum&_summary=text')).body.entry[0].resource;
+    expect(text.text.div).toContain('x</div>');
+    expect(text.gender).toBeUndefined();
+    expect(text.maritalStatus).toBeUndefined();
     expect((await fhir.get('/Patient?_summary=maybe')).status).toBe(400);
   });
 });

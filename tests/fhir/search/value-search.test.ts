@@ -77,6 +77,18 @@ describe('date search (search.html#date)', () => {
     expect(ids(await fhir.get('/Patient?birthdate=sa1990'))).toEqual(['v-3']);
     expect(ids(await fhir.get('/Patient?birthdate=eb1990'))).toEqual(['v-1']);
   });
+  it('matches a Timing by its events and its repeat bounds (ServiceRequest occurrenceTiming)', async () => {
+    const sr = (id: string, occurrenceTiming: object) => ({ resourceType: 'ServiceRequest', id, status: 'active', intent: 'order', subject: { reference: 'Patient/v-1' }, occurrenceTiming });
+    expect((await fhir.put('/ServiceRequest/tm-events', sr('tm-events', { event: ['2026-03-02', '2026-04-06'] }))).status).toBe(201);
+    expect((await fhir.put('/ServiceRequest/tm-bounds', sr('tm-bounds', { repeat: { boundsPeriod: { start: '2026-06-01', end: '2026-06-30' }, frequency: 1, period: 1, periodUnit: 'wk' } }))).status).toBe(201);
+    expect(ids(await fhir.get('/ServiceRequest?occurrence=2026-04-06&_id=tm-events,tm-bounds'))).toEqual(['tm-events']);
+    expect(ids(await fhir.get('/ServiceRequest?occurrence=2026-05&_id=tm-events,tm-bounds'))).toEqual([]);
+    // eq: the bounds (all of June) lie within the month searched, not within one of its days
+    expect(ids(await fhir.get('/ServiceRequest?occurrence=2026-06&_id=tm-events,tm-bounds'))).toEqual(['tm-bounds']);
+    expect(ids(await fhir.get('/ServiceRequest?occurrence=2026-06-15&_id=tm-events,tm-bounds'))).toEqual([]);
+    expect(ids(await fhir.get('/ServiceRequest?occurrence=ge2026-04&_id=tm-events,tm-bounds'))).toEqual(['tm-bounds', 'tm-events']);
+    for (const id of ['tm-events', 'tm-bounds']) expect((await fhir.delete(`/ServiceRequest/${id}`)).status).toBe(200);
+  });
   it('handles periods (open ends) and time zones', async () => {
     expect(ids(await fhir.get('/Encounter?date=2026-05-02'))).toEqual([]); // the stay is longer than the day
     expect(ids(await fhir.get('/Encounter?date=ge2026-05-02&date=le2026-05-02'))).toEqual(['e-1']);
