@@ -224,9 +224,9 @@ function evaluateKind(c: Criterion, input: EvaluationInput): CriterionResult {
         ...evidence.serviceRequests.filter((r) => requestMade(r) && inWindow(requestDate(r)) && inSets([r.code, ...(r.reasonCode ?? [])])),
         ...evidence.observations.filter((o) => observationOn(o, date) && inWindow(datePart(o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.issued)) && inSets([o.valueCodeableConcept])),
       ];
-      const met = records.length > 0;
-      const found = records.map(ref).join(', ');
-      return result(met, records.map(ref), records.map(ref), [met ? `${label}: ${found}` : `no ${label} between ${from} and ${date}`]);
+      const refs = records.map(ref);
+      const met = refs.length > 0;
+      return result(met, refs, refs, [met ? `${label}: ${refs.join(', ')}` : `no ${label} between ${from} and ${date}`]);
     }
     case 'observation': {
       const min = c.min === undefined ? undefined : num(c.min, settings);

@@ -54,8 +54,9 @@ export const ecmEligibilityStatusOperation: Operation & { handleSubPath(ctx: Fhi
     }
     const record = result.record;
     if (file === undefined) {
-      const [, type, id, , version] = /^(Group)\/([^/]+)(\/_history\/(\d+))?$/.exec(record.group) ?? [];
-      const stored = type && version ? await ctx.repo.vread(ctx.access, type, id, Number(version)) : undefined;
+      // the list Group as this run wrote it (record.group is `Group/<id>/_history/<version>`)
+      const [, id, , version] = record.group.split('/');
+      const stored = await ctx.repo.vread(ctx.access, 'Group', id, Number(version));
       const group = stored?.json ? (JSON.parse(stored.json) as Group) : undefined;
       return { status: 200, body: populationResult(ctx.config.baseUrl, jobId, payload.request, record, group) };
     }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Task } from '@medplum/fhirtypes';
-import { CANONICAL_BASE } from '../../conformance/conformance.ts';
 import type { EligibilityDecision } from '../eligibility/evaluate-eligibility.ts';
+import { planStaffTask } from '../plan-staff-task.ts';
 import type { SettingsProfile } from '../settings/plan-settings.ts';
 
 const RULE = 'ELIG-NOT-MET-OFFER';
@@ -30,22 +29,16 @@ export interface ScreenedReferral {
  */
 export function notMetOfferTask(s: ScreenedReferral): (Task & { id: string }) | undefined {
   if (!s.profile.settings.notMetOffer || s.decision.populations.some((p) => p.met)) return undefined;
-  const digest = createHash('sha256').update(`${s.patientId}|${s.referralId}`).digest('hex').slice(0, 32);
-  return {
-    resourceType: 'Task',
-    id: `ecm-not-met-offer-${digest}`,
-    status: 'requested',
-    intent: 'order',
-    priority: 'routine',
-    code: { coding: [{ system: `${CANONICAL_BASE}/CodeSystem/ecm-category`, code: 'care-coordination', display: 'Care coordination task' }] },
-    reasonCode: { coding: [{ system: `${CANONICAL_BASE}/CodeSystem/ecm-rule`, code: RULE }] },
+  return planStaffTask({
+    idPrefix: 'ecm-not-met-offer',
+    key: `${s.patientId}|${s.referralId}`,
+    rule: RULE,
     description:
       `The referred member meets no Population of Focus on ${s.date} (${RULE}, settings profile ${s.profile.name} ${s.profile.version}). ` +
       'Offer other case management or care coordination (e.g. complex case management) and record the member’s answer as the output offer-answer.',
-    for: { reference: `Patient/${s.patientId}` },
-    focus: { reference: `ServiceRequest/${s.referralId}` },
-    authoredOn: new Date().toISOString(),
-    ...(s.plan ? { requester: { reference: s.plan }, owner: { reference: s.plan } } : {}),
-    input: [{ type: { text: 'eligibility-determination' }, valueReference: { reference: s.determination } }],
-  };
+    patientId: s.patientId,
+    focus: `ServiceRequest/${s.referralId}`,
+    ...(s.plan ? { plan: s.plan } : {}),
+    input: [{ type: 'eligibility-determination', reference: s.determination }],
+  });
 }

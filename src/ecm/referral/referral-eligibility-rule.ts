@@ -16,6 +16,9 @@ import { notMetOfferTask } from './not-met-offer.ts';
 
 const CATEGORY = { system: `${CANONICAL_BASE}/CodeSystem/ecm-category`, code: 'eligibility-determination', display: 'ECM eligibility determination' };
 
+/** The operation name the eligibility run's writes are judged under (src/fhir/write-rules.ts). */
+const OPERATION = 'ecm-eligibility';
+
 /** Writes decided while preparing a referral's create, handed to its follow-ups (same call of applyWriteRules). */
 const pending = new Map<string, WriteOp[]>();
 /** Referrals whose member was not stored yet when they were prepared: evaluated after the transaction's writes. */
@@ -78,7 +81,7 @@ async function screenAfterWrites(fhir: FhirContext, repo: Repository, referral: 
   const screened = await screenReferral(tx, referral, patient);
   if (!screened) return;
   const ops: WriteOp[] = [];
-  for (const op of screened.ops) ops.push(await applyWriteRules(tx, op, 'ecm-eligibility'));
+  for (const op of screened.ops) ops.push(await applyWriteRules(tx, op, OPERATION));
   await writeWithRules(repo, systemAccess, ops);
   const current = await repo.read(systemAccess, 'ServiceRequest', referral.id);
   if (!current?.json || current.deleted) return;
@@ -115,6 +118,6 @@ export const referralEligibilityRule: WriteRule = {
     if (deferred.delete(resource.id)) return [{ run: (repo) => screenAfterWrites(fhir, repo, resource as ServiceRequest & { id: string }) }];
     const ops = pending.get(resource.id) ?? [];
     pending.delete(resource.id);
-    return ops.map((op) => ({ op, operation: 'ecm-eligibility' }));
+    return ops.map((op) => ({ op, operation: OPERATION }));
   },
 };

@@ -1,4 +1,4 @@
-import type { CodeSystem, Resource, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, ValueSet } from '@medplum/fhirtypes';
 import type { FhirContext } from '../request.ts';
 import { stripVersion, type Terminology, terminologyFor } from './terminology.ts';
 
@@ -28,11 +28,11 @@ export async function terminologyWithStored(ctx: FhirContext, valueSetUrls: stri
   const codeSystems = new Map<string, CodeSystem>();
   let wantedSets = valueSetUrls.filter((url) => !base.valueSet(url));
   let wantedSystems: string[] = [];
+  const known = (url: string, held: Map<string, unknown>) => held.has(url) || base.valueSet(url) !== undefined || base.codeSystem(url) !== undefined;
   for (let depth = 0; depth < MAX_DEPTH && (wantedSets.length > 0 || wantedSystems.length > 0); depth++) {
     const [sets, systems] = await Promise.all([byUrl<ValueSet>(ctx, 'ValueSet', wantedSets), byUrl<CodeSystem>(ctx, 'CodeSystem', wantedSystems)]);
     for (const [url, vs] of sets) valueSets.set(url, vs);
     for (const [url, cs] of systems) codeSystems.set(url, cs);
-    const known = (url: string, held: Map<string, unknown>) => held.has(url) || base.valueSet(url) !== undefined || base.codeSystem(url) !== undefined;
     const includes = [...sets.values()].flatMap((vs) => [...(vs.compose?.include ?? []), ...(vs.compose?.exclude ?? [])]);
     wantedSets = unique(includes.flatMap((inc) => inc.valueSet ?? []).map(stripVersion)).filter((url) => !known(url, valueSets));
     wantedSystems = unique(includes.flatMap((inc) => (inc.system ? [stripVersion(inc.system)] : []))).filter((url) => !known(url, codeSystems));
@@ -47,11 +47,10 @@ async function byUrl<T extends ValueSet | CodeSystem>(ctx: FhirContext, type: T[
   const out = new Map<string, T>();
   if (urls.length === 0 || !ctx.access.canRead(type)) return out;
   const result = await ctx.repo.search(ctx.access, { resourceType: type, criteria: [{ kind: 'uri', param: 'url', mode: 'exact', values: urls }], count: 100, offset: 0, total: false });
-  const resources = result.resources.flatMap((s) => (s.json ? [JSON.parse(s.json) as Resource] : []));
-  resources.sort((a, b) => (a.meta?.lastUpdated ?? '').localeCompare(b.meta?.lastUpdated ?? ''));
-  for (const r of resources) {
-    const url = (r as T).url;
-    if (r.resourceType === type && url) out.set(stripVersion(url), r as T);
+  const stored = [...result.resources].sort((a, b) => a.lastUpdated.localeCompare(b.lastUpdated));
+  for (const s of stored) {
+    const r = s.json ? (JSON.parse(s.json) as T) : undefined;
+    if (r?.url) out.set(stripVersion(r.url), r);
   }
   return out;
 }
