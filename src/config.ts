@@ -1,4 +1,5 @@
 import { type JobsConfig, jobsConfigFromEnv } from './jobs/jobs-config.ts';
+import { DEFAULT_VACUUM_CONFIG, type VacuumConfig } from './store/dead-row-vacuum.ts';
 
 /** Server configuration, read from the environment (documented in README.md "Configuration"). */
 export interface ServerConfig {
@@ -38,6 +39,8 @@ export interface ServerConfig {
   subscriptionDelivery?: boolean;
   /** Background jobs (src/jobs/jobs-config.ts: JOBS, JOB_*, CLR_ESCALATE_INTERVAL_SECONDS); unset in code = off. */
   jobs?: JobsConfig;
+  /** PostgreSQL with autovacuum off: the server vacuums its tables (src/store/dead-row-vacuum.ts; VACUUM_INTERVAL_SECONDS, VACUUM_MIN_DEAD_ROWS). Unset in code = never. */
+  vacuum?: VacuumConfig;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -63,6 +66,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     subscriptionRetryMs: intFrom(env.SUBSCRIPTION_RETRY_MS, 1000, 'SUBSCRIPTION_RETRY_MS'),
     subscriptionDelivery: env.SUBSCRIPTION_DELIVERY !== 'off',
     jobs: jobsConfigFromEnv(env),
+    vacuum: {
+      intervalMs: (env.VACUUM_INTERVAL_SECONDS === '0' ? 0 : intFrom(env.VACUUM_INTERVAL_SECONDS, DEFAULT_VACUUM_CONFIG.intervalMs / 1000, 'VACUUM_INTERVAL_SECONDS')) * 1000,
+      minDeadRows: intFrom(env.VACUUM_MIN_DEAD_ROWS, DEFAULT_VACUUM_CONFIG.minDeadRows, 'VACUUM_MIN_DEAD_ROWS'),
+    },
   };
 }
 
