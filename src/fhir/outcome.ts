@@ -11,6 +11,8 @@ export class FhirError extends Error {
   readonly status: number;
   readonly outcome: OperationOutcome;
   readonly headers: Record<string, string>;
+  /** A failed version guard (412): the resource (Type/id) whose stored version was not the one expected. */
+  conflictOn?: string;
 
   constructor(status: number, outcome: OperationOutcome, headers: Record<string, string> = {}) {
     super(outcome.issue?.[0]?.diagnostics ?? outcome.issue?.[0]?.details?.text ?? `HTTP ${status}`);
@@ -39,6 +41,13 @@ export const notFound = (msg: string) => fhirError(404, 'not-found', msg);
 export const gone = (msg: string) => fhirError(410, 'deleted', msg);
 export const conflict = (msg: string) => fhirError(409, 'conflict', msg);
 export const preconditionFailed = (msg: string) => fhirError(412, 'conflict', msg);
+
+/** 412 for a version guard that failed on `on` (Type/id). */
+export function versionConflict(on: string, msg: string): FhirError {
+  const err = preconditionFailed(msg);
+  err.conflictOn = on;
+  return err;
+}
 export const notSupported = (status: number, msg: string) => fhirError(status, 'not-supported', msg);
 
 /** The informational outcome returned for `Prefer: return=OperationOutcome` and empty deletes. */

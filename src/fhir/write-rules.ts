@@ -80,20 +80,29 @@ function rulesFor(resourceType: string): WriteRule[] {
   return rulesByType.get(resourceType) ?? [];
 }
 
+/** Versions the caller read in the same transaction (Type/id → resource and version), which spare the rules a read. */
+export type KnownVersions = ReadonlyMap<string, { resource: Resource; versionId: number }>;
+
 /**
  * Runs the write rules of the op's resource type and returns the op to hand to the repository.
  * The previous version is read (with system access: the repository still checks the caller's
  * access on the write itself) only for types that have rules. When a rule judged an update
  * against the previous version, the update is pinned to that version (If-Match), so a write that
- * came in between makes it fail (412) instead of being silently overwritten.
+ * came in between makes it fail (412) instead of being silently overwritten. An update already
+ * pinned to a version in `known` is judged against that one without reading it again.
  */
-export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?: string): Promise<WriteOp> {
+export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?: string, known?: KnownVersions): Promise<WriteOp> {
   if (op.kind === 'delete') return judgeDelete(ctx, op, operation);
   const rules = rulesFor(op.resource.resourceType);
   if (rules.length === 0) return op;
   let previous: Resource | undefined;
   let previousVersion: number | undefined;
-  if (op.kind === 'update') {
+  const given = op.kind === 'update' ? known?.get(`${op.resource.resourceType}/${op.resource.id}`) : undefined;
+  if (given && op.kind === 'update' && op.ifMatch === given.versionId) {
+    // the write is pinned to this version: if the stored one differs, it fails (412) whatever the rules said
+    previous = given.resource;
+    previousVersion = given.versionId;
+  } else if (op.kind === 'update') {
     const stored = await ctx.repo.read(systemAccess, op.resource.resourceType, op.resource.id);
     if (stored && !stored.deleted && stored.json !== null) {
       previous = JSON.parse(stored.json) as Resource;

@@ -1,8 +1,8 @@
-import type { CareTeam, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
+import type { CareTeam, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import type { Repository, WriteOp, WriteResult } from '../../fhir/repository.ts';
 import { FhirError } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
-import { applyWriteRules, writeWithRules } from '../../fhir/write-rules.ts';
+import { applyWriteRules, writeWithRules, type KnownVersions } from '../../fhir/write-rules.ts';
 import { changeDueFor, pcpNoticeDueFor } from './assignment-due.ts';
 import type { AssignInput } from './assignment-input.ts';
 import { decideAssignment, type AssignmentDecision, type Selection } from './assignment-order.ts';
@@ -106,26 +106,32 @@ class StaleCapacity {
   constructor(readonly error: FhirError) {}
 }
 
-async function applyWrites(ctx: FhirContext, repo: Repository, locks: WriteOp[], ops: WriteOp[]): Promise<WriteResult[] | StaleCapacity> {
-  const txCtx: FhirContext = { ...ctx, repo };
-  const judged = async (list: WriteOp[]) => {
-    const out: WriteOp[] = [];
-    for (const op of list) out.push(await applyWriteRules(txCtx, op, ASSIGN_OPERATION));
-    return out;
-  };
-  const results: WriteResult[] = [];
-  // Capacity rows first, one statement each in id order: the row lock is taken before anything else is written.
-  for (const [i, lock] of (await judged(locks)).entries()) {
-    try {
-      results.push(...(await repo.write(ctx.access, [lock])));
-    } catch (err) {
-      // The version guard failed after SELECT ... FOR UPDATE: no SQL error, the transaction goes on.
-      if (i === 0 && err instanceof FhirError && err.status === 412) return new StaleCapacity(err);
-      throw err;
-    }
+/** What the assignment read in its transaction and may update: the write rules judge those updates without reading them again. */
+function knownVersions(loaded: LoadedAssignment): KnownVersions {
+  const known = new Map<string, { resource: Resource; versionId: number }>();
+  for (const s of [loaded.request, ...loaded.referralTasks, ...loaded.fillerOrders, ...loaded.careTeams, ...(loaded.current ? [loaded.current] : [])]) {
+    known.set(`${s.resource.resourceType}/${s.resource.id}`, s);
   }
-  results.push(...(await writeWithRules(repo, ctx.access, await judged(ops))));
-  return results;
+  return known;
+}
+
+/**
+ * One write of everything, the capacity rows first (in id order): the repository locks the rows
+ * in that order and checks every version before it writes anything.
+ */
+async function applyWrites(ctx: FhirContext, repo: Repository, loaded: LoadedAssignment, locks: WriteOp[], ops: WriteOp[]): Promise<WriteResult[] | StaleCapacity> {
+  const txCtx: FhirContext = { ...ctx, repo };
+  const known = knownVersions(loaded);
+  const judged: WriteOp[] = [];
+  for (const op of [...locks, ...ops]) judged.push(await applyWriteRules(txCtx, op, ASSIGN_OPERATION, known));
+  try {
+    return await writeWithRules(repo, ctx.access, judged);
+  } catch (err) {
+    // The first capacity row's version guard failed after its lock: nothing is written, no SQL error, the transaction goes on.
+    const first = locks[0];
+    if (first && first.kind !== 'delete' && err instanceof FhirError && err.status === 412 && err.conflictOn === `${first.resource.resourceType}/${first.resource.id}`) return new StaleCapacity(err);
+    throw err;
+  }
 }
 
 function written(results: WriteResult[] | StaleCapacity): string[] {
@@ -188,7 +194,7 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
       targets: targets(ops), request: `ServiceRequest/${requestId}`, date: input.date, recorded: nowIso, agent, plan,
       settingsProfile: outcome.settingsProfile, rules, activity: input.change ? 'Member-requested change of Lead Care Manager' : 'Lead Care Manager named',
     });
-    outcome.written = written(await applyWrites(ctx, repo, [], [...ops, { kind: 'create', resource: record }]));
+    outcome.written = written(await applyWrites(ctx, repo, loaded, [], [...ops, { kind: 'create', resource: record }]));
     return outcome;
   }
 
@@ -289,7 +295,7 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<Ass
     settingsProfile: outcome.settingsProfile, step: selected.step, rules, decision, ...(input.overrideReason ? { overrideReason: input.overrideReason } : {}),
     activity: input.declined ? 'Re-assignment after the provider declined the referral' : mode === 'change' ? 'Member-requested change of ECM provider' : 'ECM provider assignment',
   });
-  const results = await applyWrites(ctx, repo, writes.locks, [...writes.ops, { kind: 'create', resource: record }]);
+  const results = await applyWrites(ctx, repo, loaded, writes.locks, [...writes.ops, { kind: 'create', resource: record }]);
   if (results instanceof StaleCapacity) return results;
   outcome.written = written(results);
   return outcome;
