@@ -19,7 +19,7 @@ import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
 import { searchResources } from './search/search-resources.ts';
 import { reindexSql } from './reindex-sql.ts';
-import { writeVersionsSql } from './write-sql.ts';
+import { joinContents, writeVersionsSql } from './write-sql.ts';
 import { visibleSql } from './access/visibility-sql.ts';
 import type { Visibility } from './search/criterion-sql.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -186,7 +186,7 @@ export class PostgresRepository implements Repository {
 
     const inserts = index.filledKinds();
     const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces }), [
-      cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, cols.content,
+      cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, joinContents(cols.content),
       ...index.params(inserts),
     ], { prepared: true });
     if (Number(rows[0]?.written) !== cols.id.length) {
