@@ -11,7 +11,7 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-const SETTINGS = ['shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem'];
+const SETTINGS = ['shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'work_mem', 'autovacuum', 'max_wal_size'];
 
 /**
  * `baseUrl` is a server URL ending in "/" (a database name is appended); the admin connection

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Reference } from '@medplum/fhirtypes';
 import type { AccessContext } from '../access-context.ts';
 
@@ -114,7 +114,7 @@ export function auditEventFor(input: AuditInput): AuditEvent & { id: string } {
   }
   return {
     resourceType: 'AuditEvent',
-    id: randomUUID(),
+    id: newResourceId(),
     type: { system: AUDIT_EVENT_TYPE, code: 'rest', display: 'Restful Operation' },
     subtype: [{ system: RESTFUL_INTERACTION, code: i.subtype }],
     action: i.action,
@@ -138,7 +138,7 @@ export function tokenFailureEventFor(input: { clientId?: string; error: string; 
   const network = input.address ? { address: input.address, type: '2' as const } : undefined;
   return {
     resourceType: 'AuditEvent',
-    id: randomUUID(),
+    id: newResourceId(),
     type: { system: DCM, code: '110114', display: 'User Authentication' },
     subtype: [{ system: DCM, code: '110122', display: 'Login' }],
     action: 'E',

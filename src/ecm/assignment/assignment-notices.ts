@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { CodeableConcept, Communication } from '@medplum/fhirtypes';
 import type { NoticeChannel } from '../settings/settings-profile.ts';
 import { CS, EXT, coding, concept, profileUrl, ref } from './vocabulary.ts';
@@ -51,7 +51,7 @@ const DISPLAY: Record<AssignmentNoticeType, string> = {
 export function notice(spec: NoticeSpec): Communication & { id: string } {
   const c: Communication & { id: string } = {
     resourceType: 'Communication',
-    id: randomUUID(),
+    id: newResourceId(),
     meta: { profile: [profileUrl('ecm-notice')] },
     status: 'completed',
     category: [concept(CS.category, 'notice', 'ECM notice'), { coding: [coding(CS.noticeType, spec.type, DISPLAY[spec.type])] }],

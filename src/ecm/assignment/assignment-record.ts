@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { CodeableConcept, Provenance, ProvenanceEntity } from '@medplum/fhirtypes';
 import type { AssignmentDecision, Candidate } from './assignment-order.ts';
 import { CS, coding, ref } from './vocabulary.ts';
@@ -48,7 +48,7 @@ export function assignmentRecord(spec: RecordSpec): Provenance & { id: string } 
   const reason: CodeableConcept[] = [...step, ...spec.rules.map((rule) => ({ coding: [coding(CS.rule, rule)] }))];
   return {
     resourceType: 'Provenance',
-    id: randomUUID(),
+    id: newResourceId(),
     target: spec.targets.map((t) => ref(t)),
     occurredDateTime: spec.date,
     recorded: spec.recorded,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { CareTeam, CareTeamParticipant, EpisodeOfCare, Group, Patient, ServiceRequest } from '@medplum/fhirtypes';
 import type { WriteOp } from '../../fhir/repository.ts';
 import type { NoticeChannel } from '../settings/settings-profile.ts';
@@ -78,7 +78,7 @@ function newCareTeam(w: WriteInput, provider: string, providerName?: string): Ca
   if (w.lcm) participant.push(lcmParticipant(w.lcm, w.date));
   return {
     resourceType: 'CareTeam',
-    id: randomUUID(),
+    id: newResourceId(),
     meta: { profile: [profileUrl('ecm-care-team')] },
     status: 'active',
     category: [concept(CS.category, 'care-team', 'ECM care team')],
@@ -93,7 +93,7 @@ function newCareTeam(w: WriteInput, provider: string, providerName?: string): Ca
 function newEpisode(w: WriteInput, sel: Selection, careTeam: string): EpisodeOfCare & { id: string } {
   const eoc: EpisodeOfCare & { id: string } = {
     resourceType: 'EpisodeOfCare',
-    id: randomUUID(),
+    id: newResourceId(),
     meta: { profile: [profileUrl('ecm-enrollment')] },
     // assigned, in outreach; `active` once the member enrolls (enrollment-care-plan.md)
     status: 'waitlist',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { Group, GroupMember, Period } from '@medplum/fhirtypes';
 import type { AccessContext } from '../../auth/access-context.ts';
 import type { Repository } from '../../fhir/repository.ts';
@@ -36,7 +36,7 @@ export async function findAttributionGroup(repo: Repository, access: AccessConte
 export function newAttributionGroup(plan: string, provider: string, providerName?: string): Group & { id: string } {
   return {
     resourceType: 'Group',
-    id: randomUUID(),
+    id: newResourceId(),
     meta: { profile: [profileUrl('ecm-attribution-group')] },
     extension: [{ url: EXT.attributedProvider, valueReference: ref(provider) }],
     identifier: [{ system: ATTRIBUTION_LIST_SYSTEM, value: `${idOf(plan)}/${idOf(provider)}` }],

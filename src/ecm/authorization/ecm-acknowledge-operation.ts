@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { Parameters, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { systemAccess } from '../../auth/access-context.ts';
 import { FhirError, badRequest, gone, notFound, outcome } from '../../fhir/outcome.ts';
@@ -50,7 +50,7 @@ export const ecmAcknowledgeOperation: Operation = {
 
     const errors = allIssues(ctx.conformance, referral as unknown as Record<string, unknown>, REFERRAL_PROFILE).filter((i) => i.severity === 'error' || i.severity === 'fatal');
     const profile = await memberSettingsProfile(lookup, task.for, localDateOf(acknowledgedAt));
-    const ack = acknowledgeReferral({ task, referral: referral as ServiceRequest & { id: string }, errors, profile, acknowledgedAt, noticeId: randomUUID() });
+    const ack = acknowledgeReferral({ task, referral: referral as ServiceRequest & { id: string }, errors, profile, acknowledgedAt, noticeId: newResourceId() });
     const written = await ctx.repo
       .transaction(async (repo) => {
         const tx: FhirContext = { ...ctx, repo };

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import { systemAccess } from '../../auth/access-context.ts';
 import { FhirError, gone, notFound } from '../../fhir/outcome.ts';
@@ -68,7 +68,7 @@ export const ecmDecideOperation: Operation = {
     const roles = needsRole ? ((await reviewerRoles(lookup, input.reviewer)) ?? []) : undefined;
     const decision = decideAuthorization({ authorization, input, profile, eligibility, renews, releaseDate, reviewerRoles: roles });
 
-    const newId = () => randomUUID();
+    const newId = () => newResourceId();
     const provenanceId = newId();
     const facts = { authorization, patient, referral, profile, decidedAt: input.decidedAt, newId };
     const created: Resource[] = [];

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { Condition, Flag } from '@medplum/fhirtypes';
 import type { WriteOp } from '../../fhir/repository.ts';
 import { POF_SYSTEM } from './eligibility-parameters.ts';
@@ -58,7 +58,7 @@ export function pofRecordWrites(evidence: MemberEvidence, decision: EligibilityD
     if (p.met) {
       const condition: Condition & { id: string } = {
         resourceType: 'Condition',
-        id: existingCondition?.id ?? randomUUID(),
+        id: existingCondition?.id ?? newResourceId(),
         meta: { profile: [`${BASE}/StructureDefinition/ecm-pof-condition`] },
         clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
         verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
@@ -75,7 +75,7 @@ export function pofRecordWrites(evidence: MemberEvidence, decision: EligibilityD
       if (!existingCondition || !sameContent(existingCondition, condition)) ops.push({ kind: 'update', resource: condition });
       const flag: Flag & { id: string } = {
         resourceType: 'Flag',
-        id: existingFlag?.id ?? randomUUID(),
+        id: existingFlag?.id ?? newResourceId(),
         meta: { profile: [`${BASE}/StructureDefinition/ecm-pof-flag`] },
         status: 'active',
         category: [CATEGORY],

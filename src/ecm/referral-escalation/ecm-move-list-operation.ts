@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { Parameters, ProvenanceAgent } from '@medplum/fhirtypes';
 import type { AccessContext } from '../../auth/access-context.ts';
 import { FhirError } from '../../fhir/outcome.ts';
@@ -45,7 +45,7 @@ export const ecmMoveListOperation: Operation = {
     const missing = missingForListRemoval(conditions);
     if (missing.length > 0) throw listRemovalRefused(missing);
 
-    const writes = moveListWrites(facts, input, { provenance: randomUUID() }, now.toISOString(), agentOf(ctx.access, facts.plan));
+    const writes = moveListWrites(facts, input, { provenance: newResourceId() }, now.toISOString(), agentOf(ctx.access, facts.plan));
     await ctx.repo
       .transaction(async (repo) => {
         const tx: FhirContext = { ...ctx, repo };

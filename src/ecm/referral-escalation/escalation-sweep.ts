@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { CodeableConcept, Organization, Task } from '@medplum/fhirtypes';
 import { systemAccess } from '../../auth/access-context.ts';
 import { FhirError } from '../../fhir/outcome.ts';
@@ -175,7 +175,7 @@ interface Planned {
 
 function plan(context: EscalationContext, source: StoredTask): Planned {
   const planRef = context.planOf(source.task);
-  const facts = { task: source.task, plan: planRef, now: context.nowText, escalationId: randomUUID(), noticeId: randomUUID(), medium: context.mediumFor(planRef) };
+  const facts = { task: source.task, plan: planRef, now: context.nowText, escalationId: newResourceId(), noticeId: newResourceId(), medium: context.mediumFor(planRef) };
   const escalation = escalationTask(facts);
   const notice = overdueNotice(facts);
   const ops: WriteOp[] = [

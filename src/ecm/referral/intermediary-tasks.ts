@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { WriteOp } from '../../fhir/repository.ts';
 import { LOOP_CLOSURE_SYSTEM, REFERRAL_STATUS_SYSTEM, REFERRAL_TASK_PROFILE, TASK_CODE_SYSTEM, referenceKey } from './referral-task.ts';
@@ -55,7 +55,7 @@ function fillerOrderWrites(a: AssignedReferral, plan: string, provider: string, 
   const r = a.referral;
   const order: ServiceRequest & { id: string } = {
     resourceType: 'ServiceRequest',
-    id: randomUUID(),
+    id: newResourceId(),
     status: 'active',
     intent: 'filler-order',
     basedOn: [{ reference: `ServiceRequest/${r.id}` }],
@@ -107,7 +107,7 @@ export function intermediaryWrites(input: IntermediaryInput): WriteOp[] {
   }
   const child: Task & { id: string } = {
     resourceType: 'Task',
-    id: randomUUID(),
+    id: newResourceId(),
     meta: { profile: [REFERRAL_TASK_PROFILE] },
     status: 'requested',
     businessStatus: { coding: [{ system: REFERRAL_STATUS_SYSTEM, code: 'assigned', display: 'Assigned to provider' }] },

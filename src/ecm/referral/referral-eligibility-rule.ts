@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../fhir/resource-id.ts';
 import type { Condition, DocumentReference, Flag, Patient, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import { systemAccess } from '../../auth/access-context.ts';
 import { CANONICAL_BASE } from '../../conformance/conformance.ts';
@@ -39,7 +39,7 @@ async function screenReferral(fhir: FhirContext, sr: ServiceRequest & { id: stri
   const met = decided.decision.populations.filter((p) => p.met).map((p) => p.code);
   const document: DocumentReference & { id: string } = {
     resourceType: 'DocumentReference',
-    id: randomUUID(),
+    id: newResourceId(),
     status: 'current',
     type: { coding: [CATEGORY] },
     category: [{ coding: [CATEGORY] }],

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../resource-id.ts';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { FhirError, badRequest, outcome, preconditionFailed } from '../outcome.ts';
 import { conditionalMatches } from '../interactions/conditional-match.ts';
@@ -62,12 +62,12 @@ export async function transaction(ctx: FhirContext, bundle: Bundle, prefer: stri
               return;
             }
           }
-          p.id = randomUUID();
+          p.id = newResourceId();
         } else if (p.path.length === 1) {
           const matches = await conditionalMatches(tx, type, p.queryString);
           if (matches.length > 1) throw preconditionFailed(`Conditional ${p.method} "${p.queryString}" matches more than one ${type}`);
           if (matches.length === 1) p.id = matches[0].id;
-          else if (p.method === 'PUT') p.id = p.resource?.id ?? randomUUID();
+          else if (p.method === 'PUT') p.id = p.resource?.id ?? newResourceId();
           else if (p.method === 'DELETE') p.noMatch = true;
           else throw new FhirError(404, outcome([{ severity: 'error', code: 'not-found', diagnostics: `No ${type} matches "${p.queryString}"` }]));
         } else {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../resource-id.ts';
 import { preconditionFailed } from '../outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
 import { conditionalMatches } from './conditional-match.ts';
@@ -20,7 +20,7 @@ export async function create(ctx: FhirContext, req: FhirRequest, type: string): 
     }
   }
   // The server assigns the id; a client-supplied one is ignored (http.html#create).
-  const [result] = await writeWithRules(ctx.repo, ctx.access, [await applyWriteRules(ctx, { kind: 'create', resource: { ...resource, id: randomUUID() } })]);
+  const [result] = await writeWithRules(ctx.repo, ctx.access, [await applyWriteRules(ctx, { kind: 'create', resource: { ...resource, id: newResourceId() } })]);
   const stored = result.stored;
   const headers = { ...versionHeaders(stored), Location: versionLocation(ctx.config.baseUrl, stored) };
   return writeResponse(201, headers, stored.json, req.headers.prefer, `Created ${type}/${stored.id}`);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../resource-id.ts';
 import type { Resource } from '@medplum/fhirtypes';
 import { badRequest, preconditionFailed } from '../outcome.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from '../request.ts';
@@ -27,7 +27,7 @@ export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type
     }
     return put(ctx, req, { ...resource, id: matches[0].id });
   }
-  return put(ctx, req, { ...resource, id: resource.id ?? randomUUID() });
+  return put(ctx, req, { ...resource, id: resource.id ?? newResourceId() });
 }
 
 async function put(ctx: FhirContext, req: FhirRequest, resource: Resource & { id: string }): Promise<FhirResponse> {
