@@ -1,5 +1,5 @@
 import { type JobsConfig, jobsConfigFromEnv } from './jobs/jobs-config.ts';
-import { DEFAULT_VACUUM_CONFIG, type VacuumConfig } from './store/dead-row-vacuum.ts';
+import { DEFAULT_VACUUM_CONFIG, type VacuumConfig } from './store/server-autovacuum.ts';
 
 /** Server configuration, read from the environment (documented in README.md "Configuration"). */
 export interface ServerConfig {
@@ -39,7 +39,7 @@ export interface ServerConfig {
   subscriptionDelivery?: boolean;
   /** Background jobs (src/jobs/jobs-config.ts: JOBS, JOB_*, CLR_ESCALATE_INTERVAL_SECONDS); unset in code = off. */
   jobs?: JobsConfig;
-  /** PostgreSQL with autovacuum off: the server vacuums its tables (src/store/dead-row-vacuum.ts; VACUUM_INTERVAL_SECONDS, VACUUM_MIN_DEAD_ROWS). Unset in code = never. */
+  /** PostgreSQL with autovacuum off: the server vacuums its tables (src/store/server-autovacuum.ts; VACUUM_INTERVAL_SECONDS, VACUUM_MIN_DEAD_ROWS). Unset in code = never. */
   vacuum?: VacuumConfig;
 }
 

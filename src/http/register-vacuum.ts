@@ -1,18 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config.ts';
-import { DeadRowVacuum } from '../store/dead-row-vacuum.ts';
+import { ServerAutovacuum } from '../store/server-autovacuum.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** This process's vacuum timer (src/store/dead-row-vacuum.ts); undefined when ServerConfig.vacuum is unset. */
-    vacuum?: DeadRowVacuum;
+    /** This process's vacuum timer (src/store/server-autovacuum.ts); undefined when ServerConfig.vacuum is unset. */
+    vacuum?: ServerAutovacuum;
   }
 }
 
 /** Starts the server's own vacuum once the app is ready (it only runs where autovacuum is off) and stops it before the database closes. */
 export function registerVacuum(app: FastifyInstance, config: ServerConfig): void {
   if (!config.vacuum || config.vacuum.intervalMs <= 0) return;
-  const vacuum = new DeadRowVacuum(app.database, config.vacuum, {
+  const vacuum = new ServerAutovacuum(app.database, config.vacuum, {
     info: (obj, msg) => app.log.info(obj, msg),
     warn: (obj, msg) => app.log.warn(obj, msg),
   });

@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config.ts';
-import { tablesWithDeadRows } from '../../src/store/dead-row-vacuum.ts';
+import { tablesDue } from '../../src/store/server-autovacuum.ts';
 import { startTestApp } from '../support/test-app.ts';
 
 /**
- * The server vacuums its own tables where PostgreSQL's autovacuum is off (src/store/dead-row-vacuum.ts):
- * the dead row versions updates leave behind are reclaimed. Where autovacuum is on, and on PGlite,
- * the server leaves it alone.
+ * The server vacuums and analyzes its own tables where PostgreSQL's autovacuum is off
+ * (src/store/server-autovacuum.ts): the dead row versions updates leave behind are reclaimed and
+ * the planner's statistics renewed. Where autovacuum is on, and on PGlite, the server leaves it alone.
  */
 const onPostgres = !!process.env.TEST_DATABASE_URL;
 
 interface TableStats {
   n_dead_tup: number;
   vacuum_count: number;
+  analyze_count: number;
 }
 
-describe('the server vacuums where autovacuum is off', () => {
-  it(onPostgres ? 'PostgreSQL: vacuums a table past the dead-row threshold when autovacuum is off, else leaves it to autovacuum' : 'PGlite: never vacuums (one embedded connection)', async () => {
+describe('the server vacuums and analyzes where autovacuum is off', () => {
+  it(onPostgres ? 'PostgreSQL: vacuums and analyzes a table past the thresholds when autovacuum is off, else leaves it to autovacuum' : 'PGlite: never vacuums (one embedded connection)', async () => {
     const { app, close } = await startTestApp({ vacuum: { intervalMs: 60_000, minDeadRows: 20 } });
     try {
       const vacuum = app.vacuum!;
@@ -33,30 +34,33 @@ describe('the server vacuums where autovacuum is off', () => {
       const stats = async () =>
         (
           await app.database.query<TableStats>(
-            `SELECT n_dead_tup::int AS n_dead_tup, vacuum_count::int AS vacuum_count FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'resource'`,
+            `SELECT n_dead_tup::int AS n_dead_tup, vacuum_count::int AS vacuum_count, analyze_count::int AS analyze_count FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'resource'`,
           )
         ).rows[0];
       const put = (n: number) =>
         app.inject({ method: 'PUT', url: '/fhir/Organization/vacuumed', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Organization', id: 'vacuumed', name: `version ${n}` } });
-      for (let n = 0; n < 40; n++) expect((await put(n)).statusCode).toBeLessThan(300);
+      for (let n = 0; n < 60; n++) expect((await put(n)).statusCode).toBeLessThan(300);
       // a backend reports its row counts at most once a second: one more update after that
       await new Promise((r) => setTimeout(r, 1_100));
-      expect((await put(40)).statusCode).toBe(200);
-      let dead: string[] = [];
-      for (let i = 0; i < 50 && !dead.includes('resource'); i++) {
-        dead = await tablesWithDeadRows(app.database, 20);
-        if (!dead.includes('resource')) await new Promise((r) => setTimeout(r, 200));
+      expect((await put(60)).statusCode).toBe(200);
+      // 61 versions of one row: 60 dead, and 61 changes since the last ANALYZE (more than 50 + 10 % of 1 row)
+      const resourceDue = async () => (await tablesDue(app.database, 20)).find((t) => t.table === 'resource');
+      let due = await resourceDue();
+      for (let i = 0; i < 50 && !(due?.vacuum && due.analyze); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        due = await resourceDue();
       }
-      expect(dead).toContain('resource');
+      expect(due).toEqual({ table: 'resource', vacuum: true, analyze: true });
       const before = await stats();
       expect(before.n_dead_tup).toBeGreaterThanOrEqual(20);
 
-      expect(await vacuum.runOnce()).toContain('resource');
+      expect((await vacuum.runOnce()).map((t) => t.table)).toContain('resource');
       const after = await stats();
       expect(after.vacuum_count).toBeGreaterThan(before.vacuum_count);
+      expect(after.analyze_count).toBeGreaterThan(before.analyze_count);
       expect(after.n_dead_tup).toBeLessThan(20);
       // nothing lost: the current version reads back
-      expect(JSON.parse((await app.inject({ method: 'GET', url: '/fhir/Organization/vacuumed' })).body).name).toBe('version 40');
+      expect(JSON.parse((await app.inject({ method: 'GET', url: '/fhir/Organization/vacuumed' })).body).name).toBe('version 60');
     } finally {
       await close();
     }
