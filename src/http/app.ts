@@ -18,7 +18,7 @@ import { FHIR_JSON } from './content-negotiation.ts';
 import { registerCors } from './cors.ts';
 import { registerErrorHandling } from './errors.ts';
 import { closeAfterDrain } from './drain.ts';
-import { registerVacuum } from './register-vacuum.ts';
+import { registerAutovacuum } from './register-autovacuum.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { registerJobs } from '../jobs/register-jobs.ts';
 import { fhirRoutes } from './fhir-routes.ts';
@@ -78,7 +78,7 @@ export async function buildApp(config: ServerConfig): Promise<FastifyInstance> {
   closeAfterDrain(app, () => database.close());
   registerSubscriptions(app, database, fhir);
   registerJobs(app, config);
-  registerVacuum(app, config);
+  registerAutovacuum(app, config);
   registerSecurityHeaders(app);
   registerErrorHandling(app);
   registerCors(app);

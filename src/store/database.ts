@@ -15,6 +15,11 @@ export interface QueryOptions {
    * a bounded set: each one is kept on every connection. PGlite ignores it.
    */
   prepared?: boolean;
+  /**
+   * Maintenance (VACUUM, ANALYZE) that may run longer than STATEMENT_TIMEOUT_MS: run on a
+   * connection of its own with no statement timeout. PGlite has none anyway.
+   */
+  untimed?: boolean;
 }
 
 /** Something that runs SQL: the database itself, or one open transaction. */
@@ -97,9 +102,20 @@ async function openPostgres(url: string, schema: string | undefined, max: number
       : await client.query(sql, params as unknown[]);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
+  const untimed = async <R>(sql: string, params?: unknown[]) => {
+    const client = await pool.connect();
+    try {
+      await client.query('SET statement_timeout = 0');
+      return await run<R>(client, sql, params);
+    } finally {
+      // back to the connection's own setting (the -c option it was opened with)
+      await client.query('RESET statement_timeout').catch(() => undefined);
+      client.release();
+    }
+  };
   return {
     kind: 'postgres',
-    query: (sql, params, options) => run(pool, sql, params, options),
+    query: (sql, params, options) => (options?.untimed ? untimed(sql, params) : run(pool, sql, params, options)),
     async transaction(fn) {
       const client = await pool.connect();
       try {

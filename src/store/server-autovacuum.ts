@@ -36,6 +36,7 @@ export async function tablesDue(db: Database, minDeadRows: number): Promise<Tabl
      WHERE schemaname = current_schema() AND (n_dead_tup >= $1 OR n_mod_since_analyze > 50 + 0.1 * n_live_tup)
      ORDER BY n_dead_tup + n_mod_since_analyze DESC`,
     [minDeadRows],
+    { untimed: true },
   );
   return rows;
 }
@@ -107,9 +108,9 @@ export class ServerAutovacuum {
     for (const t of due) {
       if (this.stopped) break;
       const started = performance.now();
-      // neither can run in a transaction: a pool query is a statement of its own
+      // neither can run in a transaction (a pool query is a statement of its own) nor be held to STATEMENT_TIMEOUT_MS
       const options = t.analyze && t.vacuum ? 'SKIP_LOCKED, ANALYZE' : 'SKIP_LOCKED';
-      await this.db.query(`${t.vacuum ? 'VACUUM' : 'ANALYZE'} (${options}) ${quoted(t.table)}`);
+      await this.db.query(`${t.vacuum ? 'VACUUM' : 'ANALYZE'} (${options}) ${quoted(t.table)}`, [], { untimed: true });
       this.log.info({ table: t.table, vacuum: t.vacuum, analyze: t.analyze, ms: Math.round(performance.now() - started) }, 'table maintenance');
     }
     return due;

@@ -19,6 +19,18 @@ describe('statement timeout (STATEMENT_TIMEOUT_MS)', () => {
     }
   });
 
+  it(onPostgres ? 'PostgreSQL: a maintenance statement (untimed) runs past the limit, and the connection it ran on (the pool hands the last one back first) keeps the limit afterwards' : 'PGlite: an untimed statement runs as any other', async () => {
+    const { app, close } = await startTestApp({ statementTimeoutMs: 100 });
+    try {
+      expect((await app.database.query<{ ok: number }>('SELECT 1 AS ok FROM pg_sleep(0.3)', [], { untimed: true })).rows[0].ok).toBe(1);
+      const slow = app.database.query('SELECT pg_sleep(0.3)');
+      if (onPostgres) await expect(slow).rejects.toMatchObject({ code: '57014' });
+      else expect((await slow).rows).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+
   it('a cancelled statement answers 503 with an OperationOutcome (timeout), not a 500', async () => {
     const app = Fastify();
     registerErrorHandling(app);

@@ -68,7 +68,7 @@ export const ecmDecideOperation: Operation = {
     const roles = needsRole ? ((await reviewerRoles(lookup, input.reviewer)) ?? []) : undefined;
     const decision = decideAuthorization({ authorization, input, profile, eligibility, renews, releaseDate, reviewerRoles: roles });
 
-    const newId = () => newResourceId();
+    const newId = newResourceId;
     const provenanceId = newId();
     const facts = { authorization, patient, referral, profile, decidedAt: input.decidedAt, newId };
     const created: Resource[] = [];
