@@ -97,16 +97,18 @@ export async function applyWriteRules(ctx: FhirContext, op: WriteOp, operation?:
   if (rules.length === 0) return op;
   let previous: Resource | undefined;
   let previousVersion: number | undefined;
-  const given = op.kind === 'update' ? known?.get(`${op.resource.resourceType}/${op.resource.id}`) : undefined;
-  if (given && op.kind === 'update' && op.ifMatch === given.versionId) {
-    // the write is pinned to this version: if the stored one differs, it fails (412) whatever the rules said
-    previous = given.resource;
-    previousVersion = given.versionId;
-  } else if (op.kind === 'update') {
-    const stored = await ctx.repo.read(systemAccess, op.resource.resourceType, op.resource.id);
-    if (stored && !stored.deleted && stored.json !== null) {
-      previous = JSON.parse(stored.json) as Resource;
-      previousVersion = stored.versionId;
+  if (op.kind === 'update') {
+    const given = known?.get(`${op.resource.resourceType}/${op.resource.id}`);
+    if (given && op.ifMatch === given.versionId) {
+      // the write is pinned to this version: if the stored one differs, it fails (412) whatever the rules said
+      previous = given.resource;
+      previousVersion = given.versionId;
+    } else {
+      const stored = await ctx.repo.read(systemAccess, op.resource.resourceType, op.resource.id);
+      if (stored && !stored.deleted && stored.json !== null) {
+        previous = JSON.parse(stored.json) as Resource;
+        previousVersion = stored.versionId;
+      }
     }
   }
   let resource: Resource = op.resource;

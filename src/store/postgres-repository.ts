@@ -191,7 +191,8 @@ export class PostgresRepository implements Repository {
     ], { prepared: true });
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {
-        throw versionConflict(keyOf(cols.type[0], cols.id[0]), `Version conflict on ${keyOf(cols.type[0], cols.id[0])}: changed by another request`);
+        const key = keyOf(cols.type[0], cols.id[0]);
+        throw versionConflict(key, `Version conflict on ${key}: changed by another request`);
       }
       throw new ConcurrentWriteError('concurrent write');
     }

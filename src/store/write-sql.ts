@@ -97,7 +97,7 @@ export function writeVersionsSql(shape: WriteShape): string {
 WITH input AS (
   SELECT t.resource_type, t.id, t.version_id, t.deleted, t.method, NULLIF(c.content, '') AS content, t.ord
   FROM unnest($1::text[], $2::text[], $3::int[], $5::bool[], $6::text[]) WITH ORDINALITY AS t(resource_type, id, version_id, deleted, method, ord)
-  JOIN string_to_table($7::text, chr(1)) WITH ORDINALITY AS c(content, ord) ON c.ord = t.ord
+  JOIN string_to_table($7::text, chr(${CONTENT_SEPARATOR.charCodeAt(0)})) WITH ORDINALITY AS c(content, ord) ON c.ord = t.ord
 ),
 cur AS (
   INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, content)
