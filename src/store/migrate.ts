@@ -34,7 +34,7 @@ export async function migrate(db: Database): Promise<string[]> {
   });
 }
 
-/** Migrations are plain statements separated by `;` at line end (no functions with bodies). */
+/** Migrations are plain statements separated by `;` at line end (a `DO` block on one line). */
 function splitStatements(sql: string): string[] {
   return sql
     .split(/;\s*$/m)

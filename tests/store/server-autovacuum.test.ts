@@ -67,6 +67,40 @@ describe('the server vacuums and analyzes where autovacuum is off', () => {
     }
   });
 
+  it(onPostgres ? 'PostgreSQL: a table analyzed less than a minute ago waits, unless more than half of it changed' : 'PGlite: nothing to analyze', async () => {
+    if (!onPostgres) return;
+    const { app, close } = await startTestApp({ vacuum: { intervalMs: 0, minDeadRows: 1_000_000 } });
+    try {
+      const db = app.database;
+      // a table of its own, so the test's other writes do not move its counts
+      await db.query('CREATE TABLE analyze_probe (n int)');
+      const probeDue = async () => (await tablesDue(db, 1_000_000)).find((t) => t.table === 'analyze_probe');
+      const reported = async (column: 'n_live_tup' | 'n_mod_since_analyze', expected: number) => {
+        // a backend reports its row counts at most once a second, an idle one within 10 s
+        for (let i = 0; i < 80; i++) {
+          const { rows } = await db.query<{ n: number }>(`SELECT ${column}::int AS n FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'analyze_probe'`);
+          if (rows[0]?.n === expected) return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error(`analyze_probe: ${column} never reached ${expected}`);
+      };
+      await db.query('INSERT INTO analyze_probe SELECT generate_series(1, 1000)');
+      await reported('n_live_tup', 1000);
+      await db.query('ANALYZE analyze_probe');
+      await reported('n_mod_since_analyze', 0);
+      // 300 changes: past 50 + 10 % of 1,000 rows, but less than half the table, and ANALYZE ran just now
+      await db.query('UPDATE analyze_probe SET n = n + 1 WHERE n <= 300');
+      await reported('n_mod_since_analyze', 300);
+      expect(await probeDue()).toBeUndefined();
+      // 600 changes: more than half the table, so its statistics are far off: due at once
+      await db.query('UPDATE analyze_probe SET n = n + 1 WHERE n <= 301');
+      await reported('n_mod_since_analyze', 601);
+      expect(await probeDue()).toEqual({ table: 'analyze_probe', vacuum: false, analyze: true });
+    } finally {
+      await close();
+    }
+  });
+
   it('VACUUM_INTERVAL_SECONDS and VACUUM_MIN_DEAD_ROWS set it; 0 turns it off; bad values are refused', () => {
     expect(configFromEnv({}).vacuum).toEqual({ intervalMs: 10_000, minDeadRows: 1_000 });
     expect(configFromEnv({ VACUUM_INTERVAL_SECONDS: '30', VACUUM_MIN_DEAD_ROWS: '500' }).vacuum).toEqual({ intervalMs: 30_000, minDeadRows: 500 });
