@@ -71,6 +71,12 @@ export interface SearchQuery {
   total?: boolean;
   exactTotal?: boolean;
   include?: IncludeSpec[];
+  /**
+   * A search the server itself runs over and over in one shape (the ECM operations' lookups):
+   * its statements are prepared (QueryOptions.prepared), so PostgreSQL parses them once per
+   * connection and may reuse their plan. Never for a client's search: its shapes are unbounded.
+   */
+  prepared?: boolean;
 }
 
 export interface SearchResult {

@@ -30,6 +30,7 @@ export async function loadMemberRecords(repo: Repository, access: AccessContext,
       offset: 0,
       cursor,
       total: false,
+      prepared: true,
     });
     for (const stored of page.resources) {
       if (!stored.json) continue;

@@ -24,7 +24,7 @@ export async function searchAll<T extends Resource>(
   const included: Stored<Resource>[] = [];
   let cursor: string | undefined;
   do {
-    const page = await repo.search(access, { resourceType, criteria, count: PAGE_SIZE, offset: 0, cursor, total: false, ...(include ? { include } : {}) });
+    const page = await repo.search(access, { resourceType, criteria, count: PAGE_SIZE, offset: 0, cursor, total: false, prepared: true, ...(include ? { include } : {}) });
     for (const s of page.resources) if (s.json) matches.push({ resource: JSON.parse(s.json) as T & { id: string }, versionId: s.versionId });
     for (const s of page.included ?? []) if (s.json) included.push({ resource: JSON.parse(s.json) as Resource & { id: string }, versionId: s.versionId });
     cursor = page.more ? page.next : undefined;

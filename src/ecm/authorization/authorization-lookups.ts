@@ -28,6 +28,7 @@ export async function memberSettingsProfile(fhir: FhirContext, subject: Referenc
       count: COVERAGE_PAGE,
       offset: 0,
       total: false,
+      prepared: true,
     });
     for (const stored of page.resources) if (stored.json) coverages.push(JSON.parse(stored.json) as Coverage);
   }
@@ -112,6 +113,7 @@ export async function reviewerRoles(fhir: FhirContext, reviewer: Reference): Pro
     count: 100,
     offset: 0,
     total: false,
+    prepared: true,
   });
   return [...new Set(roles.resources.flatMap((r) => (r.json ? roleCodes(JSON.parse(r.json) as PractitionerRole) : [])))];
 }

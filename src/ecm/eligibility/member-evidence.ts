@@ -38,6 +38,7 @@ export async function loadMemberEvidence(ctx: FhirContext, patient: Patient & { 
       offset: 0,
       cursor,
       total: false,
+      prepared: true,
     });
     for (const stored of page.resources) if (stored.json) addEvidence(evidence, JSON.parse(stored.json) as Resource);
     cursor = page.more ? page.next : undefined;

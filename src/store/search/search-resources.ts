@@ -16,11 +16,12 @@ import { type PageRow, toStored } from './stored-row.ts';
  * count, one page and one include statement per include round, whatever the criteria.
  */
 export async function searchResources(
-  q: Queryable,
+  db: Queryable,
   query: SearchQuery,
   canRead: (type: string) => boolean,
   visible?: Visibility,
 ): Promise<SearchResult> {
+  const q = query.prepared ? preparing(db) : db;
   const p = new SqlParams();
   // `scope`: which rows (type, not deleted); `filters`: the criteria and row-level access.
   const scope = ['NOT r.deleted'];
@@ -83,6 +84,11 @@ export async function searchResources(
     next: hasNext ? position(page[page.length - 1], false) : undefined,
     previous: hasPrevious ? position(page[0], true) : undefined,
   };
+}
+
+/** The same statements, each prepared (SearchQuery.prepared). */
+function preparing(q: Queryable): Queryable {
+  return { query: (sql, params, options) => q.query(sql, params, { ...options, prepared: true }) };
 }
 
 /** The columns of a page row (stored-row.ts) from the resource row `r`. */
