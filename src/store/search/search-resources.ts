@@ -148,7 +148,7 @@ async function orderedPage(
     }
     // a chain, `_has` or id list is selective: the planner starts from it
     if (cursor?.backward || walk.filters.length === 0 || query.criteria.some((c) => SELECTIVE.has(c.kind))) return undefined;
-    return orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit);
+    return orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit, query.criteria.some((c) => c.kind === 'lastUpdated') ? ['r.last_updated'] : []);
   }
   const [key] = query.sort;
   if (query.sort.length > 1 || key.paramType !== 'date' || cursor?.backward) return undefined;
@@ -195,6 +195,8 @@ const WALK_BUDGET = 2000;
  * caller runs the planner's plan, which starts from the most selective index instead.
  * PostgreSQL estimates the matches of several EXISTS conditions badly (row counts off by 100x at
  * 100,000 members), so it often sorts every match of a broad search to return its first 20.
+ * The budget is a LIMIT under the criteria: the scan stops as soon as the page is full, reading
+ * no row past the last one checked (`rowColumns`: the row's own columns a criterion reads).
  */
 async function orderedWalk(
   q: Queryable,
@@ -204,14 +206,15 @@ async function orderedWalk(
   after: string | undefined,
   keys: string,
   limit: number,
+  rowColumns: string[],
 ): Promise<PageRow[] | undefined> {
-  // the walk's last id: the greatest of the next WALK_BUDGET rows, read from the index alone
   const range = [...scope, ...(after ? [after] : [])].join(' AND ');
-  const end = `(SELECT max(w.id) FROM (SELECT r.id FROM resource r WHERE ${range} ORDER BY r.resource_type, r.id LIMIT ${p.add(WALK_BUDGET)}) w)`;
+  // one type (the scope fixes it), so id order is the index order; the checks cannot move below the LIMIT
+  const walked = `SELECT ${['r.resource_type', 'r.id', ...rowColumns].join(', ')} FROM resource r WHERE ${range} ORDER BY r.resource_type, r.id LIMIT ${p.add(WALK_BUDGET)}`;
   const { rows } = await q.query<PageRow>(
     `SELECT r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content, ${keys}
-     FROM (SELECT r.resource_type, r.id FROM resource r WHERE ${range} AND r.id <= ${end} AND ${filters.map(perRow).join(' AND ')}
-           ORDER BY r.resource_type, r.id LIMIT ${p.add(limit)}) h
+     FROM (SELECT r.resource_type, r.id FROM (${walked}) r WHERE ${filters.map(perRow).join(' AND ')}
+           ORDER BY r.id LIMIT ${p.add(limit)}) h
      JOIN resource r ON r.resource_type = h.resource_type AND r.id = h.id
      ORDER BY r.resource_type, r.id`,
     p.values,

@@ -133,6 +133,12 @@ describe('pages in the default order from an id-ordered index', () => {
     expect(backward).toEqual(expected);
   });
 
+  it('the ordered walk checks _lastUpdated on the rows it walks', async () => {
+    const expected = tasks.filter((t) => t.status !== 'completed').map((t) => t.id!).sort(byId);
+    expect((await walk('/Task?status:not=completed&_lastUpdated=gt2000-01-01&_count=5')).forward).toEqual(expected);
+    expect((await walk('/Task?status:not=completed&_lastUpdated=lt2000-01-01&_count=5')).forward).toEqual([]);
+  });
+
   it('a criterion enumerated from its index (string prefix) pages in id order', async () => {
     await fhir.put('/Patient/op-n1', { resourceType: 'Patient', id: 'op-n1', name: [{ family: 'Ordwalk' }] });
     await fhir.put('/Patient/op-n2', { resourceType: 'Patient', id: 'op-n2', name: [{ family: 'Ordwalker' }] });
