@@ -104,6 +104,12 @@ export interface Repository {
   history(ctx: AccessContext, query: HistoryQuery): Promise<HistoryPage>;
   search(ctx: AccessContext, query: SearchQuery): Promise<SearchResult>;
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: locks the current rows of these resources that no other transaction
+   * holds (FOR UPDATE SKIP LOCKED: never waits, so never deadlocks) until it ends, and answers
+   * their versions by id; a resource locked elsewhere (or absent) is left out.
+   */
+  lockIfFree(ctx: AccessContext, resourceType: string, ids: string[]): Promise<Map<string, number>>;
   /** Rebuilds the search index of current resources (one type or all); returns how many. */
   reindex(ctx: AccessContext, resourceType?: string): Promise<number>;
 }

@@ -242,6 +242,17 @@ export class PostgresRepository implements Repository {
     }
   }
 
+  async lockIfFree(ctx: AccessContext, resourceType: string, ids: string[]): Promise<Map<string, number>> {
+    if (!this.tx) throw new Error('lockIfFree: a lock outside a transaction would be released at once');
+    if (!ctx.canWrite(resourceType)) throw fhirError(403, 'forbidden', `Not allowed to write ${resourceType}`);
+    const { rows } = await this.tx.query<{ id: string; version_id: number }>(
+      `SELECT id, version_id FROM resource WHERE resource_type = $1 AND id = ANY($2::text[]) AND NOT deleted ORDER BY id FOR UPDATE SKIP LOCKED`,
+      [resourceType, ids],
+      { prepared: true },
+    );
+    return new Map(rows.map((r) => [r.id, r.version_id]));
+  }
+
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.tx) return fn(this);
     return this.slots.run(() => this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx, this.slots))));

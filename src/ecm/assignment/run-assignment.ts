@@ -1,6 +1,6 @@
 import type { CareTeam, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
 import type { Repository, WriteOp, WriteResult } from '../../fhir/repository.ts';
-import { FhirError } from '../../fhir/outcome.ts';
+import { FhirError, versionConflict } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import { applyWriteRules, writeWithRules, type KnownVersions } from '../../fhir/write-rules.ts';
 import { changeDueFor, pcpNoticeDueFor } from './assignment-due.ts';
@@ -12,7 +12,7 @@ import { assignmentWrites, changeWrites, enrollmentPof, leadCareManagerWrites, t
 import { findAttributionGroup } from './attribution-group.ts';
 import { checkLeadCareManager, type LeadCareManager } from './lead-care-manager.ts';
 import { loadAssignment, type LoadedAssignment } from './load-assignment.ts';
-import { loadProviderNetwork, type ProviderNetwork } from './provider-network.ts';
+import { loadProviderNetwork, networkService, providerNetwork, withCapacityUsed, type ProviderNetwork } from './provider-network.ts';
 import { ruleError } from '../rule-error.ts';
 import { readStored, type Stored } from './search-all.ts';
 import { relativeReference } from './vocabulary.ts';
@@ -104,6 +104,28 @@ export const ASSIGN_OPERATION = 'ecm-assign';
  */
 class StaleCapacity {
   constructor(readonly error: FhirError) {}
+}
+
+/** The service selected is being assigned by a concurrent transaction, which holds its capacity row. */
+class Busy {
+  constructor(readonly service: string) {}
+}
+
+/** Busy services counted with a place less before the assignment waits for one of them instead. */
+const BUSY_SKIPS = 3;
+
+/**
+ * The network with one place less at each busy service (ext-provider-capacity): what it will hold
+ * once the concurrent assignment there commits. Deciding on it gives the decision that assignment
+ * would get right after the other one, without waiting for it: concurrent best fits ranking the
+ * same service first (most places left, a margin of one place) spread over the services instead of
+ * queueing behind one row lock. A busy service still first with a place less is waited for.
+ */
+function withPlacesTaken(network: ProviderNetwork, busy: Set<string>): ProviderNetwork {
+  if (busy.size === 0) return network;
+  return providerNetwork(
+    network.services.map((s) => (busy.has(s.service.id) ? networkService({ resource: withCapacityUsed(s, undefined, 1), versionId: s.versionId }, s.organization) : s)),
+  );
 }
 
 /** What the assignment read in its transaction and may update: the write rules judge those updates without reading them again. */
@@ -203,15 +225,22 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
   }
   const attempt: Attempt = { ctx, repo, loaded, input, mode, plan, agent, nowIso, requestId, lcmLoaded, writeInput, outcome };
   let network = loaded.network;
-  for (let round = 1; ; round++) {
-    const result = await decideAndWrite(attempt, network);
+  const busy = new Set<string>();
+  for (let round = 1; ; ) {
+    const result = await decideAndWrite(attempt, network, busy);
+    if (result instanceof Busy) {
+      busy.add(result.service);
+      continue;
+    }
     if (!(result instanceof StaleCapacity)) return result;
     // Another assignment took a place at the chosen service after the network was read (the usual
     // race: concurrent best fits rank the same service first). Rather than rolling back and loading
     // the member again, decide again in this transaction on the network as committed now; the
     // service that was chosen stays locked by this transaction, so choosing it again cannot fail.
-    if (round >= REDECIDE_ROUNDS) throw result.error;
+    if (round++ >= REDECIDE_ROUNDS) throw result.error;
     network = await loadProviderNetwork(repo, ctx.access);
+    // the fresh network holds what the busy services' assignments committed meanwhile
+    busy.clear();
   }
 }
 
@@ -236,9 +265,10 @@ interface Attempt {
 
 /**
  * ASSIGN-ORDER on `network`, then the writes of the selected provider (the capacity row first);
- * StaleCapacity when that row changed since `network` was read and nothing is written yet.
+ * StaleCapacity when that row changed since `network` was read and nothing is written yet; Busy
+ * when a concurrent transaction holds it (and fewer than BUSY_SKIPS services were found busy).
  */
-async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<AssignmentOutcome | StaleCapacity> {
+async function decideAndWrite(a: Attempt, network: ProviderNetwork, busy: Set<string>): Promise<AssignmentOutcome | StaleCapacity | Busy> {
   const { ctx, repo, loaded, input, mode, plan, agent, nowIso, requestId, lcmLoaded } = a;
   const settings = loaded.profile.settings;
   const rules = [...a.outcome.rules];
@@ -247,7 +277,7 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<Ass
   const currentProvider = mode === 'change' ? relativeReference(loaded.current!.resource.managingOrganization, 'Organization') : undefined;
   const decision = decideAssignment({
     facts: loaded.facts,
-    network,
+    network: withPlacesTaken(network, busy),
     settings,
     date: input.date,
     ...(input.preference ? { preference: input.preference } : {}),
@@ -257,11 +287,13 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<Ass
   rules.push(...decision.rules);
   outcome.decision = decision;
   if (input.override) outcome.override = { reason: input.overrideReason!, by: agent, ...(decision.overridden ? { replaced: decision.overridden } : {}) };
-  const selected: Selection | undefined = decision.selected;
-  if (!selected) {
+  const decided: Selection | undefined = decision.selected;
+  if (!decided) {
     if (input.dryRun) return outcome;
     noQualifiedProvider(decision);
   }
+  // capacity is written from the row as read (a busy service's place less was only for deciding)
+  const selected: Selection = { ...decided, service: network.byService(`HealthcareService/${decided.service.service.id}`) ?? decided.service };
   Object.assign(outcome, {
     provider: { reference: selected.service.provider, ...(selected.service.organization?.name ? { display: selected.service.organization.name } : {}), service: `HealthcareService/${selected.service.service.id}` },
     step: selected.step,
@@ -280,6 +312,13 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork): Promise<Ass
     rules.push('ASSIGN-PCP-NOTICE');
   }
 
+  if (!input.dryRun && !busy.has(selected.service.service.id) && busy.size < BUSY_SKIPS) {
+    const id = selected.service.service.id;
+    const locked = (await repo.lockIfFree(ctx.access, 'HealthcareService', [id])).get(id);
+    if (locked === undefined) return new Busy(id);
+    // locked now by this transaction: a version other than the one decided on is final
+    if (locked !== selected.service.versionId) return new StaleCapacity(versionConflict(`HealthcareService/${id}`, `Version conflict on HealthcareService/${id}: its capacity changed after the network was read`));
+  }
   const newGroup = await findAttributionGroup(repo, ctx.access, plan, selected.service.provider);
   const writes: AssignmentWrites = mode === 'change'
     ? changeWrites(writeInput, selected, newGroup, await changeFrom(ctx, repo, loaded, network, plan))

@@ -59,6 +59,10 @@ export class PrefetchedRepository implements Repository {
     return this.inner.search(access, query);
   }
 
+  lockIfFree(access: AccessContext, resourceType: string, ids: string[]): Promise<Map<string, number>> {
+    return this.inner.lockIfFree(access, resourceType, ids);
+  }
+
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     return this.inner.transaction((tx) => fn(new PrefetchedRepository(tx, this.resources, this.searches)));
   }

@@ -211,6 +211,7 @@ function withKnownTasks(repo: Repository, known: Map<string, StoredResource>): R
     history: (...args) => repo.history(...args),
     search: (...args) => repo.search(...args),
     transaction: (fn) => repo.transaction(fn),
+    lockIfFree: (...args) => repo.lockIfFree(...args),
     reindex: (...args) => repo.reindex(...args),
   };
 }

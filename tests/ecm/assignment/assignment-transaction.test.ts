@@ -10,7 +10,7 @@ import { assignCall, capacityOf, loadMember, loadNetwork, p, readAssign, refused
 // write fails after the capacity row was already updated.
 
 describe('concurrent $ecm-assign calls', () => {
-  const { fhir } = useFhirServer();
+  const { fhir, app } = useFhirServer();
   beforeAll(async () => {
     await loadNetwork(fhir);
   });
@@ -40,6 +40,37 @@ describe('concurrent $ecm-assign calls', () => {
     const other = results.map((r) => readAssign(r.body)).find((x) => x.provider !== 'Organization/lambda-one')!;
     expect(other.candidates[0]).toMatchObject({ step: 'preference', outcome: 'rejected', reason: 'no-capacity' });
     expect(await capacityOf(fhir, 'lambda-one')).toBe(0);
+  });
+
+  // PGlite runs one transaction at a time: no other transaction can hold a row there
+  it.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL: the best fit being assigned by another transaction counts a place less; the assignment does not wait for it', async () => {
+    const [first, second] = [await loadMember(fhir, { id: 'busy-a', pofs: ['homelessness'] }), await loadMember(fhir, { id: 'busy-b', pofs: ['homelessness'] })];
+    // the providers contracting homelessness with places, all at 40: the best fit is alpha (then id order)
+    for (const id of ['alpha', 'beta-bh', 'theta-pofcap', 'zeta-pcp']) {
+      const service = (await fhir.get(`/HealthcareService/svc-${id}`)).body;
+      const capacity = service.extension.find((e: { url: string }) => e.url.endsWith('/ext-provider-capacity'));
+      capacity.valueInteger = 40;
+      expect((await fhir.put(`/HealthcareService/svc-${id}`, service)).status).toBe(200);
+    }
+    const dry = await assignCall(fhir, first, [p.bool('dryRun', true)]);
+    expect(readAssign(dry.body)).toMatchObject({ provider: 'Organization/alpha', step: 'best-fit' });
+    const before = { alpha: await capacityOf(fhir, 'alpha'), beta: await capacityOf(fhir, 'beta-bh') };
+    // another transaction holds alpha's capacity row (an assignment there under way)
+    await app().database.transaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM resource WHERE resource_type = 'HealthcareService' AND id = 'svc-alpha' FOR UPDATE`);
+      const started = Date.now();
+      const res = await assignCall(fhir, first);
+      expect(res.status, res.text).toBe(200);
+      // with alpha at 39 once that commits, beta-bh (40) is the best fit
+      expect(readAssign(res.body)).toMatchObject({ provider: 'Organization/beta-bh', step: 'best-fit' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+    // alpha's place was only counted for the decision: its row is untouched, beta-bh's used
+    expect(await capacityOf(fhir, 'alpha')).toBe(before.alpha);
+    expect(await capacityOf(fhir, 'beta-bh')).toBe(before.beta - 1);
+    // the holder ended without assigning there: alpha (40) is the best fit again
+    expect(readAssign((await assignCall(fhir, second)).body).provider).toBe('Organization/alpha');
+    expect(await capacityOf(fhir, 'alpha')).toBe(before.alpha - 1);
   });
 
   it('the same request sent twice at once: one assignment, the other refused naming ASSIGN-CHANGE', async () => {

@@ -19,6 +19,7 @@ function failingOnNotices(repo: Repository): Repository {
     history: (...a) => repo.history(...a),
     search: (...a) => repo.search(...a),
     reindex: (...a) => repo.reindex(...a),
+    lockIfFree: (...a) => repo.lockIfFree(...a),
     write: async (ctx, ops) => {
       // the authorization update goes first, as its own statement, when the writer splits them
       const notices = ops.filter((op) => op.kind !== 'delete' && op.resource.resourceType === 'Communication');
