@@ -185,9 +185,10 @@ export class PostgresRepository implements Repository {
     if (cols.id.length === 0) return results;
 
     const inserts = index.filledKinds();
-    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces }), [
+    const joined = index.joinedParams(inserts);
+    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces, joined: joined !== undefined }), [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, joinContents(cols.content),
-      ...index.params(inserts),
+      ...(joined ?? index.params(inserts)),
     ], { prepared: true });
     if (Number(rows[0]?.written) !== cols.id.length) {
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {

@@ -1,3 +1,4 @@
+import { NULL_VALUE, VALUE_END } from './indexing/index-columns.ts';
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './indexing/index-tables.ts';
 import { outboxCte } from './subscription-outbox-sql.ts';
 
@@ -25,6 +26,8 @@ export interface WriteShape {
   inserts: IndexKind[];
   /** Whether some written resource may already have index rows (an update or delete of a live one). */
   replaces: boolean;
+  /** Index columns sent each as one text (IndexColumns.joinedParams) rather than as arrays. */
+  joined: boolean;
 }
 
 function columnNames(kind: IndexKind): string[] {
@@ -36,11 +39,18 @@ function rowKey(kind: IndexKind, alias: string): string {
   return `${alias}.resource_type, ${alias}.id, ROW(${columnNames(kind).map((n) => `${alias}.${n}`).join(', ')})::text`;
 }
 
-/** The new index rows of a kind, from the statement's arrays. */
-function inputCte(kind: IndexKind, start: number): string {
+/** A parameter holding one column: an array, or a joined text split back into one (its last, empty element dropped). */
+function columnArray(n: number, type: string, joined: boolean): string {
+  if (!joined) return `$${n}::${type}[]`;
+  const split = `trim_array(string_to_array($${n}::text, chr(${VALUE_END.charCodeAt(0)}), chr(${NULL_VALUE.charCodeAt(0)})), 1)`;
+  return type === 'text' ? split : `${split}::${type}[]`;
+}
+
+/** The new index rows of a kind, from the statement's column parameters. */
+function inputCte(kind: IndexKind, start: number, joined: boolean): string {
   const { columns } = INDEX_TABLES[kind];
   const names = columnNames(kind);
-  const arrays = [`$${start}::text[]`, `$${start + 1}::text[]`, ...names.map((name, i) => `$${start + 2 + i}::${columns[name as keyof typeof columns]}[]`)];
+  const arrays = [columnArray(start, 'text', joined), columnArray(start + 1, 'text', joined), ...names.map((name, i) => columnArray(start + 2 + i, columns[name as keyof typeof columns], joined))];
   return `in_${kind} AS (
   SELECT * FROM unnest(${arrays.join(', ')}) AS x(resource_type, id, ${names.join(', ')})
 )`;
@@ -82,13 +92,13 @@ function deleteCte(kind: IndexKind, keep: boolean): string {
  * and one array per column (IndexColumns.params). Statements are built once per shape.
  */
 export function writeVersionsSql(shape: WriteShape): string {
-  const key = `${shape.replaces ? 'r' : 'c'}:${shape.inserts.join(',')}`;
+  const key = `${shape.replaces ? 'r' : 'c'}${shape.joined ? 'j' : 'a'}:${shape.inserts.join(',')}`;
   let sql = statements.get(key);
   if (sql) return sql;
   let next = VERSION_PARAMS + 1;
   const ctes: string[] = [];
   for (const kind of shape.inserts) {
-    ctes.push(inputCte(kind, next));
+    ctes.push(inputCte(kind, next, shape.joined));
     next += 2 + columnNames(kind).length;
   }
   if (shape.replaces) ctes.push(...INDEX_KINDS.map((kind) => deleteCte(kind, shape.inserts.includes(kind))));
