@@ -4,6 +4,7 @@ import type { Queryable } from '../database.ts';
 import { lastUpdatedSql } from '../sql-fragments.ts';
 import { criterionSql, indexMatch, type Owner, type Visibility } from './criterion-sql.ts';
 import { includedResources } from './include-sql.ts';
+import { BroadCriteria, criterionShape } from './broad-criteria.ts';
 import { dateSortedPage } from './date-sorted-page.ts';
 import { allBroad, candidatePage, candidateRowsOf, chooseDriver, compartmentRows, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor } from './keyset.ts';
@@ -94,6 +95,9 @@ function preparing(q: Queryable): Queryable {
 /** The columns of a page row (stored-row.ts) from the resource row `r`. */
 const ROW_COLUMNS = `r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content`;
 
+/** Criterion shapes found broad lately, in this process (broad-criteria.ts). */
+const broadCriteria = new BroadCriteria();
+
 /** Criteria kinds that match few resources: no walk in id order for them. */
 const SELECTIVE = new Set<SearchCriterion['kind']>(['chain', 'has', 'id', 'compartment', 'list']);
 
@@ -140,15 +144,24 @@ async function orderedPage(
     const candidate =
       query.criteria.find((c) => !(c.kind === 'token' && c.not) && indexMatch(c, new SqlParams()) !== undefined) ??
       query.criteria.find((c) => c.kind === 'compartment');
-    if (candidate) {
-      const p = new SqlParams();
-      const rows = candidate.kind === 'compartment' ? compartmentRows(candidate, p) : candidateRowsOf(indexMatch(candidate, p)!, p);
-      const found = await candidatePage(q, rows, [type], otherConditions(query, candidate, visible, p), p, { columns: ROW_COLUMNS, keys }, { after, descending: page.descending, limit });
-      if (found) return found;
-    }
     // a chain, `_has` or id list is selective: the planner starts from it
-    if (cursor?.backward || walk.filters.length === 0 || query.criteria.some((c) => SELECTIVE.has(c.kind))) return undefined;
-    return orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit, query.criteria.some((c) => c.kind === 'lastUpdated') ? ['r.last_updated'] : []);
+    const walkable = !cursor?.backward && walk.filters.length > 0 && !query.criteria.some((c) => SELECTIVE.has(c.kind));
+    const walkInOrder = () => orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit, query.criteria.some((c) => c.kind === 'lastUpdated') ? ['r.last_updated'] : []);
+    if (!candidate) return walkable ? walkInOrder() : undefined;
+    const shape = walkable ? criterionShape(type, candidate) : undefined;
+    const walkFirst = shape !== undefined && broadCriteria.has(shape);
+    if (walkFirst) {
+      const walked = await walkInOrder();
+      if (walked) return walked;
+      // short of a page: the other criteria (or the data) make it selective now
+      broadCriteria.forget(shape);
+    }
+    const p = new SqlParams();
+    const rows = candidate.kind === 'compartment' ? compartmentRows(candidate, p) : candidateRowsOf(indexMatch(candidate, p)!, p);
+    const found = await candidatePage(q, rows, [type], otherConditions(query, candidate, visible, p), p, { columns: ROW_COLUMNS, keys }, { after, descending: page.descending, limit });
+    if (found || !shape || walkFirst) return found;
+    broadCriteria.remember(shape);
+    return walkInOrder();
   }
   const [key] = query.sort;
   if (query.sort.length > 1 || key.paramType !== 'date' || cursor?.backward) return undefined;
