@@ -57,7 +57,7 @@ export function statementLabel(query: string): string {
   // The shapes of src/store/search (search-resources.ts, driven-page.ts, include-sql.ts).
   if (/^WITH m AS MATERIALIZED \(SELECT \w+\.resource_type, \w+\.id FROM search_reference \w+ WHERE \w+\.resource_type = ANY/.test(q)) return `search, Patient compartment (several types) [${tables}]`;
   if (/^WITH m AS MATERIALIZED/.test(q)) return `search, candidate page: up to LIMIT rows of the driving index, then the other criteria per row [${tables}]`;
-  if (/FROM \(SELECT r\.resource_type, r\.id FROM resource r WHERE NOT r\.deleted AND r\.resource_type = \$1 AND r\.id <= \(SELECT max/.test(q)) return `search, ordered walk: resources in id order, criteria per row [${tables}]`;
+  if (/FROM \(SELECT r\.resource_type, r\.id FROM \(SELECT r\.resource_type, r\.id(, r\.last_updated)? FROM resource r WHERE NOT r\.deleted AND r\.resource_type = \$1 /.test(q)) return `search, ordered walk: resources in id order, criteria per row [${tables}]`;
   if (/^SELECT \(SELECT count\(\*\) FROM \(SELECT 1 FROM/.test(q)) return `search, driver choice: index rows per criterion counted up to a limit [${tables}]`;
   if (/FROM \(SELECT DISTINCT \w+\.id AS id FROM search_\w+ /.test(q)) return `search, driven page: the driving index in id order, the other criteria per row [${tables}]`;
   if (/^WITH base AS/.test(q)) return `search, _include / reference targets [${tables}]`;
