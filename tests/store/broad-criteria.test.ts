@@ -5,7 +5,7 @@ import { systemAccess } from '../../src/auth/access-context.ts';
 import type { SearchQuery } from '../../src/fhir/repository.ts';
 import type { SearchCriterion } from '../../src/fhir/search/criteria.ts';
 import type { Queryable } from '../../src/store/database.ts';
-import { BroadCriteria, criterionShape } from '../../src/store/search/broad-criteria.ts';
+import { BroadCriteria, searchShape } from '../../src/store/search/broad-criteria.ts';
 import { searchResources } from '../../src/store/search/search-resources.ts';
 import { startTestApp } from '../support/test-app.ts';
 
@@ -19,13 +19,14 @@ function dateValue(value: string) {
   return { value, start: `${value}T00:00:00.000Z`, end: `${value}T23:59:59.999Z` };
 }
 
-describe('criterion shapes', () => {
+describe('search shapes', () => {
   it('a range goes by its prefixes, anything else by its values', () => {
-    expect(criterionShape('Communication', date('lt', '2026-01-01'))).toBe(criterionShape('Communication', date('lt', '2027-06-30')));
-    expect(criterionShape('Communication', date('lt', '2026-01-01'))).not.toBe(criterionShape('Communication', date('ge', '2026-01-01')));
-    expect(criterionShape('Communication', date('lt', '2026-01-01'))).not.toBe(criterionShape('Task', date('lt', '2026-01-01')));
+    const shape = (type: string, ...criteria: SearchCriterion[]) => searchShape(type, criteria);
     const token = (code: string): SearchCriterion => ({ kind: 'token', param: 'status', values: [{ code }] });
-    expect(criterionShape('Task', token('requested'))).not.toBe(criterionShape('Task', token('failed')));
+    expect(shape('Communication', date('lt', '2026-01-01'), token('a'))).toBe(shape('Communication', date('lt', '2027-06-30'), token('a')));
+    expect(shape('Communication', date('lt', '2026-01-01'))).not.toBe(shape('Communication', date('ge', '2026-01-01')));
+    expect(shape('Communication', date('lt', '2026-01-01'))).not.toBe(shape('Task', date('lt', '2026-01-01')));
+    expect(shape('Task', date('lt', '2026-01-01'), token('requested'))).not.toBe(shape('Task', date('lt', '2026-01-01'), token('failed')));
   });
 
   it('a shape is remembered for a minute, and forgotten on demand', () => {

@@ -8,14 +8,17 @@ const MAX_SHAPES = 1000;
 /** Kinds whose breadth goes by the comparison (`lt`, `ge`...) rather than the exact value: `lt<now>` changes every second. */
 const RANGE_KINDS = new Set<SearchCriterion['kind']>(['date', 'number', 'quantity', 'lastUpdated']);
 
-/** The shape of a criterion as far as its breadth goes: ranges by their prefixes, anything else by its values. */
-export function criterionShape(resourceType: string, c: SearchCriterion): string {
-  const shape = RANGE_KINDS.has(c.kind) && 'values' in c ? { ...c, values: (c.values as { prefix?: string }[]).map((v) => v.prefix ?? '') } : c;
-  return `${resourceType}|${JSON.stringify(shape)}`;
+/**
+ * The shape of a search as far as its breadth goes: its type and criteria, ranges by their
+ * prefixes, anything else by its values (a walk fills its page or not by all of them).
+ */
+export function searchShape(resourceType: string, criteria: SearchCriterion[]): string {
+  const shapes = criteria.map((c) => (RANGE_KINDS.has(c.kind) && 'values' in c ? { ...c, values: (c.values as { prefix?: string }[]).map((v) => v.prefix ?? '') } : c));
+  return `${resourceType}|${JSON.stringify(shapes)}`;
 }
 
 /**
- * Criteria shapes whose candidate rows overflowed the candidate page recently (search-resources.ts
+ * Search shapes whose candidate rows overflowed the candidate page recently (search-resources.ts
  * orderedPage): for them the id-order walk runs first, sparing the statement that reads up to
  * 1,001 index rows only to find the criterion broad (a quarter of PostgreSQL's time in the
  * overdue-authorization searches). A walk that comes up short forgets the shape, and the

@@ -4,7 +4,7 @@ import type { Queryable } from '../database.ts';
 import { lastUpdatedSql } from '../sql-fragments.ts';
 import { criterionSql, indexMatch, type Owner, type Visibility } from './criterion-sql.ts';
 import { includedResources } from './include-sql.ts';
-import { BroadCriteria, criterionShape } from './broad-criteria.ts';
+import { BroadCriteria, searchShape } from './broad-criteria.ts';
 import { dateSortedPage } from './date-sorted-page.ts';
 import { allBroad, candidatePage, candidateRowsOf, chooseDriver, compartmentRows, drivenIdsSql, driverOf, perRow, type Driver } from './driven-page.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor } from './keyset.ts';
@@ -95,7 +95,7 @@ function preparing(q: Queryable): Queryable {
 /** The columns of a page row (stored-row.ts) from the resource row `r`. */
 const ROW_COLUMNS = `r.resource_type, r.id, r.version_id, ${lastUpdatedSql('r.last_updated')} AS last_updated, r.content`;
 
-/** Criterion shapes found broad lately, in this process (broad-criteria.ts). */
+/** Search shapes whose candidate criterion was found broad lately, in this process (broad-criteria.ts). */
 const broadCriteria = new BroadCriteria();
 
 /** Criteria kinds that match few resources: no walk in id order for them. */
@@ -148,7 +148,7 @@ async function orderedPage(
     const walkable = !cursor?.backward && walk.filters.length > 0 && !query.criteria.some((c) => SELECTIVE.has(c.kind));
     const walkInOrder = () => orderedWalk(q, walk.params, walk.scope, walk.filters, walk.after, keys, limit, query.criteria.some((c) => c.kind === 'lastUpdated') ? ['r.last_updated'] : []);
     if (!candidate) return walkable ? walkInOrder() : undefined;
-    const shape = walkable ? criterionShape(type, candidate) : undefined;
+    const shape = walkable ? searchShape(type, query.criteria) : undefined;
     const walkFirst = shape !== undefined && broadCriteria.has(shape);
     if (walkFirst) {
       const walked = await walkInOrder();
