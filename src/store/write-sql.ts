@@ -1,23 +1,21 @@
-import { NULL_VALUE, VALUE_END } from './indexing/index-columns.ts';
+import { NULL_VALUE, VALUE_END, joinedColumn } from './indexing/index-columns.ts';
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './indexing/index-tables.ts';
 import { outboxCte } from './subscription-outbox-sql.ts';
 
 /** Parameters $1..$7: the versions (type, id, version, lastUpdated, deleted, method, contents: see joinContents). */
 const VERSION_PARAMS = 7;
 
-/** Separates the versions' JSON texts in $7; JSON text never holds a raw control character (RFC 8259 §7). */
-const CONTENT_SEPARATOR = '\u0001';
-
 /**
- * The versions' JSON texts as one text parameter, each followed by the separator ('' for a
- * delete; the element after the last separator is never joined): as a text[] each would be
- * quoted and backslash-escaped by the driver and unescaped again by PostgreSQL, character by
- * character: with attribution Groups of 400 members that escaping took 11 % of the server's CPU in
- * the assignment benchmark.
+ * The versions' JSON texts (null for a delete) as one text parameter (joinedColumn, split back
+ * like the index columns): as a text[] each would be quoted and backslash-escaped by the driver and
+ * unescaped again by PostgreSQL, character by character: with attribution Groups of 400 members
+ * that escaping took 11 % of the server's CPU in the assignment benchmark.
  */
 export function joinContents(contents: (string | null)[]): string {
-  // a separator after the last one too: PostgreSQL splits '' into no element at all, so a lone delete would vanish
-  return contents.map((c) => `${c ?? ''}${CONTENT_SEPARATOR}`).join('');
+  const joined = joinedColumn(contents);
+  // JSON text never holds a raw control character (RFC 8259 §7)
+  if (joined === undefined) throw new Error('write: the JSON text of a version holds a raw control character');
+  return joined;
 }
 
 /** What a write statement has to do besides writing the versions. */
@@ -105,9 +103,8 @@ export function writeVersionsSql(shape: WriteShape): string {
   ctes.push(...shape.inserts.map((kind) => insertCte(kind, shape.replaces)));
   sql = `
 WITH input AS (
-  SELECT t.resource_type, t.id, t.version_id, t.deleted, t.method, NULLIF(c.content, '') AS content, t.ord
-  FROM unnest($1::text[], $2::text[], $3::int[], $5::bool[], $6::text[]) WITH ORDINALITY AS t(resource_type, id, version_id, deleted, method, ord)
-  JOIN string_to_table($7::text, chr(${CONTENT_SEPARATOR.charCodeAt(0)})) WITH ORDINALITY AS c(content, ord) ON c.ord = t.ord
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $5::bool[], $6::text[], ${columnArray(7, 'text', true)})
+    WITH ORDINALITY AS t(resource_type, id, version_id, deleted, method, content, ord)
 ),
 cur AS (
   INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, content)
