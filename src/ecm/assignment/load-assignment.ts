@@ -3,6 +3,7 @@ import type { Repository } from '../../fhir/repository.ts';
 import { gone, notFound } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import { coverageOn } from '../eligibility/evaluate-eligibility.ts';
+import { rememberMemberCoverages } from '../authorization/authorization-lookups.ts';
 import type { MemberEvidence } from '../eligibility/member-evidence.ts';
 import { valueSetMatcherFor } from '../rules/value-set-match.ts';
 import { settingsProfileForPayors, type SettingsProfile } from '../settings/settings-profile.ts';
@@ -113,6 +114,8 @@ export async function loadAssignment(ctx: FhirContext, repo: Repository, request
   const patient = patientStored.resource;
 
   const { evidence, careTeams } = await loadMemberRecords(repo, ctx.access, patient);
+  // the complete set only when the caller sees every row (the lookup itself reads with system access)
+  if (!ctx.access.rows) rememberMemberCoverages(repo, patient.id, evidence.coverages.filter((c) => relativeReference(c.beneficiary, 'Patient') === subject));
   const gpRefs = (patient.generalPractitioner ?? []).map((g) => relativeReference(g)).filter((r): r is string => !!r);
   const resolver = await organizationResolver(repo, ctx, [...participantReferences(careTeams.map((c) => c.resource)), ...gpRefs]);
   const organizationOf = resolver.organizationOf;

@@ -1,6 +1,7 @@
 import type { Coverage, Patient, PractitionerRole, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import { CANONICAL_BASE } from '../../conformance/conformance.ts';
 import { systemAccess } from '../../auth/access-context.ts';
+import type { Repository } from '../../fhir/repository.ts';
 import type { FhirContext } from '../../fhir/request.ts';
 import { coverageOn } from '../eligibility/evaluate-eligibility.ts';
 import { decideMember } from '../eligibility/member-decision.ts';
@@ -17,21 +18,38 @@ import { isAuthorization, referenceId } from './authorization-resource.ts';
 
 const COVERAGE_PAGE = 100;
 
+/**
+ * Every Coverage whose beneficiary is the patient, as a transaction already read them, keyed by
+ * the transaction's repository (so they are forgotten with it): $ecm-assign reads them with the
+ * member's records, and the write rules of what it writes (a referral Task's CLR-STATUS due date)
+ * then take the plan's settings from them instead of searching again.
+ */
+const coveragesReadIn = new WeakMap<Repository, Map<string, Coverage[]>>();
+
+export function rememberMemberCoverages(repo: Repository, patientId: string, coverages: Coverage[]): void {
+  let byPatient = coveragesReadIn.get(repo);
+  if (!byPatient) coveragesReadIn.set(repo, (byPatient = new Map()));
+  byPatient.set(patientId, coverages);
+}
+
+async function beneficiaryCoverages(fhir: FhirContext, patientId: string): Promise<Coverage[]> {
+  const known = coveragesReadIn.get(fhir.repo)?.get(patientId);
+  if (known) return known;
+  const page = await fhir.repo.search(systemAccess, {
+    resourceType: 'Coverage',
+    criteria: [{ kind: 'reference', param: 'beneficiary', values: [{ targetType: 'Patient', targetId: patientId }] }],
+    count: COVERAGE_PAGE,
+    offset: 0,
+    total: false,
+    prepared: true,
+  });
+  return page.resources.flatMap((stored) => (stored.json ? [JSON.parse(stored.json) as Coverage] : []));
+}
+
 /** The settings profile of the plan paying the member's coverage on `date` (else the latest coverage, else the default). */
 export async function memberSettingsProfile(fhir: FhirContext, subject: Reference | undefined, date: string): Promise<SettingsProfile> {
   const patient = referenceId(subject, 'Patient');
-  const coverages: Coverage[] = [];
-  if (patient) {
-    const page = await fhir.repo.search(systemAccess, {
-      resourceType: 'Coverage',
-      criteria: [{ kind: 'reference', param: 'beneficiary', values: [{ targetType: 'Patient', targetId: patient.id }] }],
-      count: COVERAGE_PAGE,
-      offset: 0,
-      total: false,
-      prepared: true,
-    });
-    for (const stored of page.resources) if (stored.json) coverages.push(JSON.parse(stored.json) as Coverage);
-  }
+  const coverages = patient ? await beneficiaryCoverages(fhir, patient.id) : [];
   const { current, latest } = coverageOn(coverages, date);
   const payors = ((current ?? latest)?.payor ?? []).map((p) => p.reference).filter((r): r is string => !!r);
   return settingsProfileForPayors(payors, date);

@@ -1,4 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SearchQuery } from '../../../src/fhir/repository.ts';
+import { PostgresRepository } from '../../../src/store/postgres-repository.ts';
+import { addCalendarDays } from '../../../src/ecm/calendar/deadlines.ts';
+import { endOfLocalDay } from '../../../src/ecm/authorization/decision-due.ts';
 import { useFhirServer } from '../../support/fhir-client.ts';
 import { B, CS } from './assignment-fixtures.ts';
 import { assignCall, capacityOf, loadMember, loadNetwork, p, readAssign, refusedRule, search } from './assignment-support.ts';
@@ -121,6 +125,21 @@ describe('a new assignment writes, in one transaction', () => {
     expect(written(pship, 'Communication')).toHaveLength(2);
     const medium = await read(written(pship, 'Communication')[0]);
     expect(medium.medium[0].text).toMatch(/^(pcc|phone)$/);
+  });
+
+  it('CLR-STATUS: the referral Task gets the response due date of the member’s plan from the Coverages read with the member’s records, without searching them again', async () => {
+    const requestId = await loadMember(fhir, { id: 'w-clr-due' });
+    const search = vi.spyOn(PostgresRepository.prototype, 'search');
+    try {
+      const a = await assigned(requestId);
+      expect(search.mock.calls.filter(([, q]) => (q as SearchQuery).resourceType === 'Coverage')).toEqual([]);
+      const [task] = await Promise.all(written(a, 'Task').map(read));
+      // Kern: referralResponseDays 5, calendar days, to the end of the local day
+      const due = [0, 1].map((late) => endOfLocalDay(addCalendarDays(new Date(Date.now() - late * 60_000), 5)));
+      expect(due).toContain(task.restriction.period.end);
+    } finally {
+      search.mockRestore();
+    }
   });
 
   it('assigning an already assigned member again → 409 naming ASSIGN-CHANGE, nothing written', async () => {
