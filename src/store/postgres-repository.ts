@@ -98,26 +98,25 @@ export class PostgresRepository implements Repository {
   }
 
   /**
-   * Computes every new version from the current ones, then writes resource rows, history rows
-   * and index rows in one statement. Each resource row is written only if its version is still
-   * the one read (optimistic concurrency; `lock` also locks the rows read, inside a transaction);
-   * if any is not, the write is refused as a whole. Rows are locked in the order of `ops` (the
+   * Computes every new version from the current ones (read first, unless every op pins its
+   * version), then writes resource rows, history rows and index rows in one statement. Each
+   * resource row is written only if its version is still the one read or pinned (optimistic
+   * concurrency; `lock` also locks the rows read, inside a transaction; a pinned write's statement
+   * locks them itself); if any is not, the write is refused as a whole. Rows are locked in the order of `ops` (the
    * sort runs below the row locks): callers that put shared rows first, in a fixed order, never
    * deadlock with each other.
    */
   private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean, ctx?: AccessContext): Promise<WriteResult[]> {
     const keyOf = (type: string, id: string) => `${type}/${id}`;
     const existingKeys = ops.filter((op) => op.kind !== 'create').map((op) => (op.kind === 'delete' ? [op.resourceType, op.id] : [op.resource.resourceType, op.resource.id]));
-    const current = new Map<string, { version: number; deleted: boolean }>();
-    if (existingKeys.length > 0) {
-      const { rows } = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean }>(
-        `SELECT r.resource_type, r.id, r.version_id, r.deleted FROM resource r
-         JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(resource_type, id, ord) ON r.resource_type = k.resource_type AND r.id = k.id
-         ${lock ? 'ORDER BY k.ord FOR UPDATE OF r' : ''}`,
-        [existingKeys.map((k) => k[0]), existingKeys.map((k) => k[1])],
-        { prepared: true },
-      );
-      for (const r of rows) current.set(keyOf(r.resource_type, r.id), { version: r.version_id, deleted: r.deleted });
+    // Every version known beforehand (creates, updates pinned with If-Match): the write statement
+    // locks and checks the stored rows itself (WriteShape.checked), one round trip less.
+    const pinned = !ctx?.rows && ops.every((op) => op.kind === 'create' || (op.kind === 'update' && op.ifMatch !== undefined));
+    let current = new Map<string, { version: number; deleted: boolean }>();
+    if (pinned) {
+      for (const op of ops) if (op.kind === 'update') current.set(keyOf(op.resource.resourceType, op.resource.id), { version: op.ifMatch!, deleted: false });
+    } else if (existingKeys.length > 0) {
+      current = await currentVersions(q, existingKeys, lock);
       // Row-level access: what is updated or deleted must be visible before the write...
       if (ctx?.rows) {
         await this.assertVisible(ctx, 'u', ops.flatMap((op) => (op.kind === 'update' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
@@ -186,11 +185,24 @@ export class PostgresRepository implements Repository {
 
     const inserts = index.filledKinds();
     const joined = index.joinedParams(inserts);
-    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces, joined: joined !== undefined }), [
+    const checked = pinned && existingKeys.length > 0;
+    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces, joined: joined !== undefined, checked }), [
       cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, joinContents(cols.content),
       ...(joined ?? index.params(inserts)),
     ], { prepared: true });
     if (Number(rows[0]?.written) !== cols.id.length) {
+      // nothing was written: the pinned version that is no longer stored names the conflict (412)
+      if (checked) {
+        const stored = await currentVersions(q, existingKeys, false);
+        for (const op of ops) {
+          if (op.kind !== 'update') continue;
+          const key = keyOf(op.resource.resourceType, op.resource.id);
+          const now = stored.get(key);
+          if (!now || now.deleted || now.version !== op.ifMatch) {
+            throw versionConflict(key, `Version conflict on ${key}: If-Match W/"${op.ifMatch}" but the current version is ${now && !now.deleted ? `W/"${now.version}"` : 'none'}`);
+          }
+        }
+      }
       if (ops.length === 1 && ops[0].kind === 'update' && ops[0].ifMatch !== undefined) {
         const key = keyOf(cols.type[0], cols.id[0]);
         throw versionConflict(key, `Version conflict on ${key}: changed by another request`);
@@ -292,6 +304,21 @@ export class PostgresRepository implements Repository {
 function visibility(ctx: AccessContext, interaction: Interaction): Visibility | undefined {
   if (!ctx.rows) return undefined;
   return (owner, p, knownType) => visibleSql(ctx, interaction, owner, p, knownType);
+}
+
+/**
+ * The stored version of each resource (type, id), in the order given; `lock` also locks the rows
+ * in that order (FOR UPDATE, inside a transaction).
+ */
+async function currentVersions(q: Queryable, keys: string[][], lock: boolean): Promise<Map<string, { version: number; deleted: boolean }>> {
+  const { rows } = await q.query<{ resource_type: string; id: string; version_id: number; deleted: boolean }>(
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted FROM resource r
+     JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(resource_type, id, ord) ON r.resource_type = k.resource_type AND r.id = k.id
+     ${lock ? 'ORDER BY k.ord FOR UPDATE OF r' : ''}`,
+    [keys.map((k) => k[0]), keys.map((k) => k[1])],
+    { prepared: true },
+  );
+  return new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, { version: r.version_id, deleted: r.deleted }]));
 }
 
 export function toStored(resourceType: string, row: Row): StoredResource {

@@ -26,6 +26,13 @@ export interface WriteShape {
   replaces: boolean;
   /** Index columns sent each as one text (IndexColumns.joinedParams) rather than as arrays. */
   joined: boolean;
+  /**
+   * The statement locks the stored rows itself (in input order) and writes nothing unless each is
+   * still the version the new one follows, live (none for a first version): for writes whose
+   * versions are all known beforehand (creates, and updates pinned with If-Match), which then
+   * need no statement of their own to lock and read the rows.
+   */
+  checked: boolean;
 }
 
 function columnNames(kind: IndexKind): string[] {
@@ -90,7 +97,7 @@ function deleteCte(kind: IndexKind, keep: boolean): string {
  * and one array per column (IndexColumns.params). Statements are built once per shape.
  */
 export function writeVersionsSql(shape: WriteShape): string {
-  const key = `${shape.replaces ? 'r' : 'c'}${shape.joined ? 'j' : 'a'}:${shape.inserts.join(',')}`;
+  const key = `${shape.replaces ? 'r' : 'c'}${shape.joined ? 'j' : 'a'}${shape.checked ? 'k' : 'u'}:${shape.inserts.join(',')}`;
   let sql = statements.get(key);
   if (sql) return sql;
   let next = VERSION_PARAMS + 1;
@@ -105,10 +112,10 @@ export function writeVersionsSql(shape: WriteShape): string {
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $5::bool[], $6::text[], ${columnArray(7, 'text', true)})
     WITH ORDINALITY AS t(resource_type, id, version_id, deleted, method, content, ord)
-),
+),${shape.checked ? CHECKED_CTE : ''}
 cur AS (
   INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, content)
-  SELECT resource_type, id, version_id, $4::timestamptz, deleted, content FROM input
+  SELECT resource_type, id, version_id, $4::timestamptz, deleted, content FROM input${shape.checked ? CHECKED_WHERE : ''}
   ON CONFLICT (resource_type, id) DO UPDATE
     SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated,
         deleted = EXCLUDED.deleted, content = EXCLUDED.content
@@ -128,3 +135,17 @@ SELECT count(*)::int AS written FROM cur`;
 }
 
 const statements = new Map<string, string>();
+
+/** The stored rows of the written resources, locked in input order (the order callers rely on to avoid deadlocks). */
+const CHECKED_CTE = `
+locked AS MATERIALIZED (
+  SELECT r.resource_type, r.id, r.version_id, r.deleted FROM input i JOIN resource r ON r.resource_type = i.resource_type AND r.id = i.id
+  ORDER BY i.ord FOR UPDATE OF r
+),`;
+
+/** Nothing is written unless every stored row is the live version the new one follows (an uncorrelated test: evaluated once, before the first row). */
+const CHECKED_WHERE = `
+  WHERE NOT EXISTS (
+    SELECT 1 FROM input i LEFT JOIN locked l ON l.resource_type = i.resource_type AND l.id = i.id
+    WHERE CASE WHEN l.id IS NULL THEN i.version_id <> 1 ELSE l.deleted OR l.version_id <> i.version_id - 1 END
+  )`;
