@@ -14,6 +14,8 @@ import type {
 import type { Database, Queryable } from './database.ts';
 import type { IndexExtractor } from './indexing/index-extractor.ts';
 import { IndexColumns } from './indexing/index-columns.ts';
+import { IndexRowsCache, LARGE_RESOURCE_ROWS, keyedRows, rowsDiff, type KeyedRows } from './indexing/index-rows-cache.ts';
+import { INDEX_KINDS, type IndexRows } from './indexing/index-tables.ts';
 import { serializeVersion } from './resource-json.ts';
 import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
@@ -42,6 +44,16 @@ interface Row {
 /** A write that lost a race with another writer of the same resource. */
 class ConcurrentWriteError extends Error {}
 
+/** The index rows of a version written, for IndexRowsCache once its transaction has committed. */
+interface WrittenRows {
+  resourceType: string;
+  id: string;
+  version: number;
+  rows: KeyedRows;
+}
+
+const rowTotal = (rows: IndexRows) => INDEX_KINDS.reduce((n, kind) => n + rows[kind].length, 0);
+
 export class PostgresRepository implements Repository {
   constructor(
     private readonly db: Database,
@@ -49,6 +61,9 @@ export class PostgresRepository implements Repository {
     private readonly tx?: Queryable,
     /** Transactions (bundles) in flight at once; the rest queue (see WriteSlots). */
     private readonly slots = new WriteSlots(DEFAULT_TRANSACTION_SLOTS),
+    private readonly rowsCache = new IndexRowsCache(),
+    /** In a transaction opened by `transaction`: the rows written, for rowsCache after the commit. */
+    private readonly committing?: WrittenRows[],
   ) {}
 
   private get q(): Queryable {
@@ -83,18 +98,27 @@ export class PostgresRepository implements Repository {
       if (!ctx.canWrite(type, op.kind === 'delete' ? undefined : op.resource)) throw fhirError(403, 'forbidden', `Not allowed to write ${type}`);
     }
     if (ops.length === 0) return [];
-    if (this.tx) return this.writeOnce(this.tx, ops, true, ctx).catch(asConflict);
+    // a transaction opened elsewhere (no `committing`): its commit is not seen here, nothing is remembered
+    if (this.tx) return this.writeOnce(this.tx, ops, true, this.committing ?? [], ctx).catch(asConflict);
+    const written: WrittenRows[] = [];
+    const committed = <T>(result: T): T => (this.remember(written), result);
     // A context with row-level access checks what it writes after writing it: in a transaction.
-    if (ops.length > 1 || ctx.rows || writesSubscription(ops)) return this.db.transaction((tx) => this.writeOnce(tx, ops, true, ctx)).catch(asConflict);
+    if (ops.length > 1 || ctx.rows || writesSubscription(ops)) {
+      return this.db.transaction((tx) => this.writeOnce(tx, ops, true, written, ctx)).then(committed, asConflict);
+    }
     // One resource: first optimistically, as one atomic statement with no transaction; if another
     // writer got in between, again under a row lock, so contended updates queue instead of failing.
     // (With If-Match the precondition decides instead, see writeOnce.)
     try {
-      return await this.writeOnce(this.db, ops, false);
+      return committed(await this.writeOnce(this.db, ops, false, written));
     } catch (err) {
       if (!(err instanceof ConcurrentWriteError)) throw err;
     }
-    return this.db.transaction((tx) => this.writeOnce(tx, ops, true)).catch(asConflict);
+    return this.db.transaction((tx) => this.writeOnce(tx, ops, true, written)).then(committed, asConflict);
+  }
+
+  private remember(written: WrittenRows[]): void {
+    for (const w of written) this.rowsCache.set(w.resourceType, w.id, w.version, w.rows);
   }
 
   /**
@@ -106,7 +130,7 @@ export class PostgresRepository implements Repository {
    * sort runs below the row locks): callers that put shared rows first, in a fixed order, never
    * deadlock with each other.
    */
-  private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean, ctx?: AccessContext): Promise<WriteResult[]> {
+  private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean, written: WrittenRows[], ctx?: AccessContext): Promise<WriteResult[]> {
     const keyOf = (type: string, id: string) => `${type}/${id}`;
     const existingKeys = ops.filter((op) => op.kind !== 'create').map((op) => (op.kind === 'delete' ? [op.resourceType, op.id] : [op.resource.resourceType, op.resource.id]));
     // Every version known beforehand (creates, updates pinned with If-Match): the write statement
@@ -127,6 +151,9 @@ export class PostgresRepository implements Repository {
     const lastUpdated = new Date().toISOString();
     const cols = { type: [] as string[], id: [] as string[], version: [] as number[], deleted: [] as boolean[], method: [] as string[], content: [] as (string | null)[] };
     const index = new IndexColumns();
+    const gone = new IndexColumns();
+    const delta: boolean[] = [];
+    const rowsWritten: WrittenRows[] = [];
     const results: WriteResult[] = [];
     const seen = new Set<string>();
     let replaces = false;
@@ -176,19 +203,35 @@ export class PostgresRepository implements Repository {
       cols.deleted.push(!resource);
       cols.method.push(method);
       cols.content.push(json);
+      delta.push(false);
       if (resource) {
-        index.push(type, id, this.indexer.extract(resource));
+        const rows = this.indexer.extract(resource);
+        // a large resource whose replaced version's rows are known: only the difference is sent
+        const before = outcome === 'updated' ? this.rowsCache.get(type, id, version - 1) : undefined;
+        const keyed = before || rowTotal(rows) >= LARGE_RESOURCE_ROWS ? keyedRows(rows) : undefined;
+        if (before && keyed) {
+          const diff = rowsDiff(before, keyed);
+          index.push(type, id, diff.added);
+          gone.push(type, id, diff.gone);
+          delta[delta.length - 1] = true;
+        } else {
+          index.push(type, id, rows);
+        }
+        if (keyed) rowsWritten.push({ resourceType: type, id, version, rows: keyed });
       }
       results.push({ stored: { resourceType: type, id, versionId: version, lastUpdated, deleted: !resource, json }, outcome });
     }
     if (cols.id.length === 0) return results;
 
     const inserts = index.filledKinds();
-    const joined = index.joinedParams(inserts);
+    const goneKinds = gone.filledKinds();
+    const joinedInserts = index.joinedParams(inserts);
+    const joinedGone = gone.joinedParams(goneKinds);
+    const joined = joinedInserts && joinedGone ? [...joinedInserts, ...joinedGone] : undefined;
     const checked = pinned && existingKeys.length > 0;
-    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, replaces, joined: joined !== undefined, checked }), [
-      cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, joinContents(cols.content),
-      ...(joined ?? index.params(inserts)),
+    const { rows } = await q.query<{ written: number }>(writeVersionsSql({ inserts, gone: goneKinds, replaces, joined: joined !== undefined, checked }), [
+      cols.type, cols.id, cols.version, lastUpdated, cols.deleted, cols.method, joinContents(cols.content), delta,
+      ...(joined ?? [...index.params(inserts), ...gone.params(goneKinds)]),
     ], { prepared: true });
     if (Number(rows[0]?.written) !== cols.id.length) {
       // nothing was written: the pinned version that is no longer stored names the conflict (412)
@@ -215,6 +258,7 @@ export class PostgresRepository implements Repository {
       await this.assertVisible(ctx, 'u', ops.flatMap((op) => (op.kind === 'update' ? [[op.resource.resourceType, op.resource.id] as [string, string]] : [])), q);
     }
     if (writesSubscription(ops)) await syncSubscriptionWrites(q, ops, results.map((r) => r.stored.versionId), ctx);
+    written.push(...rowsWritten);
     return results;
   }
 
@@ -235,6 +279,7 @@ export class PostgresRepository implements Repository {
    */
   async reindex(ctx: AccessContext, resourceType?: string): Promise<number> {
     if (!ctx.canWrite(resourceType ?? '*')) throw fhirError(403, 'forbidden', 'Not allowed to reindex');
+    this.rowsCache.clear();
     const sql = reindexSql();
     let done = 0;
     let after = ['', ''];
@@ -268,7 +313,12 @@ export class PostgresRepository implements Repository {
 
   transaction<T>(fn: (repo: Repository) => Promise<T>): Promise<T> {
     if (this.tx) return fn(this);
-    return this.slots.run(() => this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx, this.slots))));
+    const written: WrittenRows[] = [];
+    return this.slots.run(async () => {
+      const result = await this.db.transaction((tx) => fn(new PostgresRepository(this.db, this.indexer, tx, this.slots, this.rowsCache, written)));
+      this.remember(written);
+      return result;
+    });
   }
 
   /**

@@ -2,8 +2,11 @@ import { NULL_VALUE, VALUE_END, joinedColumn } from './indexing/index-columns.ts
 import { INDEX_KINDS, INDEX_TABLES, type IndexKind } from './indexing/index-tables.ts';
 import { outboxCte } from './subscription-outbox-sql.ts';
 
-/** Parameters $1..$7: the versions (type, id, version, lastUpdated, deleted, method, contents: see joinContents). */
-const VERSION_PARAMS = 7;
+/**
+ * Parameters $1..$8: the versions (type, id, version, lastUpdated, deleted, method, contents: see
+ * joinContents, and whether the version's index rows come as a difference: WriteShape.gone).
+ */
+const VERSION_PARAMS = 8;
 
 /**
  * The versions' JSON texts (null for a delete) as one text parameter (joinedColumn, split back
@@ -20,8 +23,15 @@ export function joinContents(contents: (string | null)[]): string {
 
 /** What a write statement has to do besides writing the versions. */
 export interface WriteShape {
-  /** Index tables that get new rows, in INDEX_KINDS order: their columns follow $7. */
+  /** Index tables that get new rows, in INDEX_KINDS order: their columns follow $8. */
   inserts: IndexKind[];
+  /**
+   * Index tables with rows to delete by value, in INDEX_KINDS order (their columns follow the
+   * inserts'): the rows of a replaced version that the new one drops, for the versions flagged in
+   * $8, whose inserts are only the rows they add (IndexRowsCache). The stored rows of the other
+   * replaced versions are compared with their new rows in the statement.
+   */
+  gone: IndexKind[];
   /** Whether some written resource may already have index rows (an update or delete of a live one). */
   replaces: boolean;
   /** Index columns sent each as one text (IndexColumns.joinedParams) rather than as arrays. */
@@ -51,12 +61,12 @@ function columnArray(n: number, type: string, joined: boolean): string {
   return type === 'text' ? split : `${split}::${type}[]`;
 }
 
-/** The new index rows of a kind, from the statement's column parameters. */
-function inputCte(kind: IndexKind, start: number, joined: boolean): string {
+/** Index rows of a kind (`in_` new ones, `gone_in_` ones to delete), from the statement's column parameters. */
+function inputCte(kind: IndexKind, start: number, joined: boolean, prefix = 'in'): string {
   const { columns } = INDEX_TABLES[kind];
   const names = columnNames(kind);
   const arrays = [columnArray(start, 'text', joined), columnArray(start + 1, 'text', joined), ...names.map((name, i) => columnArray(start + 2 + i, columns[name as keyof typeof columns], joined))];
-  return `in_${kind} AS (
+  return `${prefix}_${kind} AS (
   SELECT * FROM unnest(${arrays.join(', ')}) AS x(resource_type, id, ${names.join(', ')})
 )`;
 }
@@ -67,7 +77,7 @@ function insertCte(kind: IndexKind, replaces: boolean): string {
   const names = columnNames(kind);
   const unchanged = replaces
     ? `
-  WHERE (${rowKey(kind, 'x')}) NOT IN (SELECT ${rowKey(kind, 's')} FROM ${table} s JOIN cur ON s.resource_type = cur.resource_type AND s.id = cur.id)`
+  WHERE (${rowKey(kind, 'x')}) NOT IN (SELECT ${rowKey(kind, 's')} FROM ${table} s JOIN replaced ON s.resource_type = replaced.resource_type AND s.id = replaced.id)`
     : '';
   return `new_${kind} AS (
   INSERT INTO ${table} (resource_type, id, ${names.join(', ')})
@@ -80,9 +90,22 @@ function insertCte(kind: IndexKind, replaces: boolean): string {
 function deleteCte(kind: IndexKind, keep: boolean): string {
   const unchanged = keep ? ` AND (${rowKey(kind, 's')}) NOT IN (SELECT ${rowKey(kind, 'x')} FROM in_${kind} x)` : '';
   return `old_${kind} AS (
-  DELETE FROM ${INDEX_TABLES[kind].table} s USING cur WHERE s.resource_type = cur.resource_type AND s.id = cur.id${unchanged}
+  DELETE FROM ${INDEX_TABLES[kind].table} s USING replaced WHERE s.resource_type = replaced.resource_type AND s.id = replaced.id${unchanged}
 )`;
 }
+
+/** Deletes the rows a version given as a difference drops, by value (only the written versions'). */
+function goneCte(kind: IndexKind): string {
+  return `gone_${kind} AS (
+  DELETE FROM ${INDEX_TABLES[kind].table} s USING gone_in_${kind} g JOIN cur ON cur.resource_type = g.resource_type AND cur.id = g.id
+  WHERE s.resource_type = g.resource_type AND s.id = g.id AND (${rowKey(kind, 's')}) = (${rowKey(kind, 'g')})
+)`;
+}
+
+/** The written versions whose stored index rows the statement compares with the new ones (not given as a difference). */
+const REPLACED_CTE = `replaced AS (
+  SELECT i.resource_type, i.id FROM input i JOIN cur ON cur.resource_type = i.resource_type AND cur.id = i.id WHERE NOT i.delta
+)`;
 
 /**
  * Writes a set of new versions in one statement: the current rows (only where the stored version
@@ -93,11 +116,15 @@ function deleteCte(kind: IndexKind, keep: boolean): string {
  * An update touches only the index rows that differ between the versions (both sides compared as
  * hashed sets in the same snapshot): a Group gaining one member of 500 writes one reference row,
  * not 500 deletions and 501 insertions, which also spares the WAL and the indexes' bloat.
- * Parameters: $1..$7 the versions, then per table in `shape.inserts` the owners' types and ids
- * and one array per column (IndexColumns.params). Statements are built once per shape.
+ * A version whose previous rows this process knows (IndexRowsCache) comes as a difference instead:
+ * the rows it adds and the rows it drops, so that a Group gaining one member reads none of the 500.
+ * Parameters: $1..$8 the versions, then per table in `shape.inserts` the owners' types and ids
+ * and one array per column (IndexColumns.params), then the same for `shape.gone`. Statements are
+ * built once per shape.
  */
 export function writeVersionsSql(shape: WriteShape): string {
-  const key = `${shape.replaces ? 'r' : 'c'}${shape.joined ? 'j' : 'a'}${shape.checked ? 'k' : 'u'}:${shape.inserts.join(',')}`;
+  const key = `${shape.replaces ? 'r' : 'c'}${shape.joined ? 'j' : 'a'}${shape.checked ? 'k' : 'u'}:${shape.inserts.join(',')}:${shape.gone.join(',')}`;
+  if (shape.gone.length > 0 && !shape.replaces) throw new Error('write: rows to delete by value, but no version replaced');
   let sql = statements.get(key);
   if (sql) return sql;
   let next = VERSION_PARAMS + 1;
@@ -106,12 +133,16 @@ export function writeVersionsSql(shape: WriteShape): string {
     ctes.push(inputCte(kind, next, shape.joined));
     next += 2 + columnNames(kind).length;
   }
-  if (shape.replaces) ctes.push(...INDEX_KINDS.map((kind) => deleteCte(kind, shape.inserts.includes(kind))));
+  for (const kind of shape.gone) {
+    ctes.push(inputCte(kind, next, shape.joined, 'gone_in'));
+    next += 2 + columnNames(kind).length;
+  }
+  if (shape.replaces) ctes.push(REPLACED_CTE, ...INDEX_KINDS.map((kind) => deleteCte(kind, shape.inserts.includes(kind))), ...shape.gone.map(goneCte));
   ctes.push(...shape.inserts.map((kind) => insertCte(kind, shape.replaces)));
   sql = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $5::bool[], $6::text[], ${columnArray(7, 'text', true)})
-    WITH ORDINALITY AS t(resource_type, id, version_id, deleted, method, content, ord)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $5::bool[], $6::text[], ${columnArray(7, 'text', true)}, $8::bool[])
+    WITH ORDINALITY AS t(resource_type, id, version_id, deleted, method, content, delta, ord)
 ),${shape.checked ? CHECKED_CTE : ''}
 cur AS (
   INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, content)
