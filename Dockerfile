@@ -10,4 +10,5 @@ COPY profiles ./profiles
 COPY implementation-guide ./implementation-guide
 EXPOSE 8080
 USER node
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# the node flags of `npm start` (package.json; tests/node-flags.test.ts keeps them equal)
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/main.ts"]

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage } from './child-lifecycle.ts';
+import { startNodeFlags } from './node-flags.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,7 +31,7 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts `node [nodeArgs] --import tsx bench/<script>` with its own event loop, on a free port,
+ * Starts `node [npm start's flags] [nodeArgs] --import tsx bench/<script>` with its own event loop, on a free port,
  * and waits (at most `startTimeoutMs`) for it to report ready. `env` adds to (or overrides) the
  * inherited environment.
  */
@@ -41,7 +42,7 @@ export async function startChild(
   options: { nodeArgs?: string[]; startTimeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', `bench/${script}`], {
+  const proc = spawn(process.execPath, [...startNodeFlags(), ...(options.nodeArgs ?? []), '--import', 'tsx', `bench/${script}`], {
     cwd: ROOT,
     // Children's output goes to our stderr: stdout carries the summary.
     stdio: ['ignore', 2, 2, 'ipc'],
