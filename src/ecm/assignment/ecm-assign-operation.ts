@@ -5,6 +5,7 @@ import type { FhirContext, FhirRequest, FhirResponse } from '../../fhir/request.
 import { assignInput } from './assignment-input.ts';
 import { assignmentParameters } from './assignment-parameters.ts';
 import { runAssignment } from './run-assignment.ts';
+import { rememberAttributionGroups } from './attribution-group.ts';
 import { CS } from './vocabulary.ts';
 
 const DEFINITION = 'https://ecm-fhir.example.org/fhir/OperationDefinition/ecm-assign';
@@ -47,6 +48,7 @@ export const ecmAssignOperation: Operation = {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await ctx.repo.transaction((repo) => runAssignment(ctx, repo, target.id!, input, now));
+        rememberAttributionGroups(ctx.repo, outcome.attributionGroups ?? []);
         return { status: 200, body: assignmentParameters(outcome) };
       } catch (err) {
         if (!lostRace(err)) throw err;

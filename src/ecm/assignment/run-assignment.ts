@@ -1,4 +1,5 @@
-import type { CareTeam, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
+import type { CareTeam, Group, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
+import { asVersion } from '../../store/resource-json.ts';
 import type { Repository, WriteOp, WriteResult } from '../../fhir/repository.ts';
 import { FhirError, versionConflict } from '../../fhir/outcome.ts';
 import type { FhirContext } from '../../fhir/request.ts';
@@ -37,6 +38,8 @@ export interface AssignmentOutcome {
   pcpNoticeDue?: string;
   changeDue?: string;
   written: string[];
+  /** The attribution Groups written, as stored (for rememberAttributionGroups once committed; not part of the answer). */
+  attributionGroups?: Stored<Group>[];
 }
 
 async function loadLeadCareManager(ctx: FhirContext, repo: Repository, reference: string | undefined) {
@@ -91,7 +94,7 @@ async function changeFrom(ctx: FhirContext, repo: Repository, loaded: LoadedAssi
   const pof = enrollmentPof(episode.resource);
   const services = network.byProvider(provider);
   const service = services.find((s) => pof && s.pofs.includes(pof)) ?? services[0];
-  const group = await findAttributionGroup(repo, ctx.access, plan, provider);
+  const group = await findAttributionGroup(repo, ctx.access, plan, provider, ctx.repo);
   return { episode, careTeams, ...(service ? { service } : {}), ...(pof ? { pof } : {}), ...(group ? { group } : {}) };
 }
 
@@ -141,13 +144,19 @@ function knownVersions(loaded: LoadedAssignment): KnownVersions {
  * One write of everything, the capacity rows first (in id order): the repository locks the rows
  * in that order and checks every version before it writes anything.
  */
-async function applyWrites(ctx: FhirContext, repo: Repository, loaded: LoadedAssignment, locks: WriteOp[], ops: WriteOp[]): Promise<WriteResult[] | StaleCapacity> {
+async function applyWrites(ctx: FhirContext, repo: Repository, loaded: LoadedAssignment, locks: WriteOp[], ops: WriteOp[], outcome: AssignmentOutcome): Promise<WriteResult[] | StaleCapacity> {
   const txCtx: FhirContext = { ...ctx, repo };
   const known = knownVersions(loaded);
   const judged: WriteOp[] = [];
   for (const op of [...locks, ...ops]) judged.push(await applyWriteRules(txCtx, op, ASSIGN_OPERATION, known));
   try {
-    return await writeWithRules(repo, ctx.access, judged);
+    const results = await writeWithRules(repo, ctx.access, judged);
+    outcome.attributionGroups = judged.flatMap((op, i) =>
+      op.kind !== 'delete' && op.resource.resourceType === 'Group' && results[i]?.stored.json
+        ? [{ resource: asVersion(op.resource as Group & { id: string }, results[i].stored.versionId, results[i].stored.lastUpdated), versionId: results[i].stored.versionId }]
+        : [],
+    );
+    return results;
   } catch (err) {
     // The first capacity row's version guard failed after its lock: nothing is written, no SQL error, the transaction goes on.
     const first = locks[0];
@@ -216,7 +225,7 @@ export async function runAssignment(ctx: FhirContext, repo: Repository, requestI
       targets: targets(ops), request: `ServiceRequest/${requestId}`, date: input.date, recorded: nowIso, agent, plan,
       settingsProfile: outcome.settingsProfile, rules, activity: input.change ? 'Member-requested change of Lead Care Manager' : 'Lead Care Manager named',
     });
-    outcome.written = written(await applyWrites(ctx, repo, loaded, [], [...ops, { kind: 'create', resource: record }]));
+    outcome.written = written(await applyWrites(ctx, repo, loaded, [], [...ops, { kind: 'create', resource: record }], outcome));
     return outcome;
   }
 
@@ -319,7 +328,7 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork, busy: Set<st
     // locked now by this transaction: a version other than the one decided on is final
     if (locked !== selected.service.versionId) return new StaleCapacity(versionConflict(`HealthcareService/${id}`, `Version conflict on HealthcareService/${id}: its capacity changed after the network was read`));
   }
-  const newGroup = await findAttributionGroup(repo, ctx.access, plan, selected.service.provider);
+  const newGroup = await findAttributionGroup(repo, ctx.access, plan, selected.service.provider, ctx.repo);
   const writes: AssignmentWrites = mode === 'change'
     ? changeWrites(writeInput, selected, newGroup, await changeFrom(ctx, repo, loaded, network, plan))
     : assignmentWrites(writeInput, selected, newGroup, pcpNotice);
@@ -334,7 +343,7 @@ async function decideAndWrite(a: Attempt, network: ProviderNetwork, busy: Set<st
     settingsProfile: outcome.settingsProfile, step: selected.step, rules, decision, ...(input.overrideReason ? { overrideReason: input.overrideReason } : {}),
     activity: input.declined ? 'Re-assignment after the provider declined the referral' : mode === 'change' ? 'Member-requested change of ECM provider' : 'ECM provider assignment',
   });
-  const results = await applyWrites(ctx, repo, loaded, writes.locks, [...writes.ops, { kind: 'create', resource: record }]);
+  const results = await applyWrites(ctx, repo, loaded, writes.locks, [...writes.ops, { kind: 'create', resource: record }], outcome);
   if (results instanceof StaleCapacity) return results;
   outcome.written = written(results);
   return outcome;

@@ -12,20 +12,25 @@ export interface Stored<T extends Resource> {
   versionId: number;
 }
 
-/** Every match of a search (paged by keyset cursor), with the versions read, plus any `_include`d resources. */
+/**
+ * Every match of a search (paged by keyset cursor), with the versions read, plus any `_include`d
+ * resources. `known` may hand over a match already parsed (that very version), so its JSON is not
+ * parsed again.
+ */
 export async function searchAll<T extends Resource>(
   repo: Repository,
   access: AccessContext,
   resourceType: T['resourceType'],
   criteria: SearchCriterion[],
   include?: IncludeSpec[],
+  known?: (id: string, versionId: number) => Stored<T> | undefined,
 ): Promise<{ matches: Stored<T>[]; included: Stored<Resource>[] }> {
   const matches: Stored<T>[] = [];
   const included: Stored<Resource>[] = [];
   let cursor: string | undefined;
   do {
     const page = await repo.search(access, { resourceType, criteria, count: PAGE_SIZE, offset: 0, cursor, total: false, prepared: true, ...(include ? { include } : {}) });
-    for (const s of page.resources) if (s.json) matches.push({ resource: JSON.parse(s.json) as T & { id: string }, versionId: s.versionId });
+    for (const s of page.resources) if (s.json) matches.push(known?.(s.id, s.versionId) ?? { resource: JSON.parse(s.json) as T & { id: string }, versionId: s.versionId });
     for (const s of page.included ?? []) if (s.json) included.push({ resource: JSON.parse(s.json) as Resource & { id: string }, versionId: s.versionId });
     cursor = page.more ? page.next : undefined;
   } while (cursor);
