@@ -125,10 +125,11 @@ export class PostgresRepository implements Repository {
    * Computes every new version from the current ones (read first, unless every op pins its
    * version), then writes resource rows, history rows and index rows in one statement. Each
    * resource row is written only if its version is still the one read or pinned (optimistic
-   * concurrency; `lock` also locks the rows read, inside a transaction; a pinned write's statement
-   * locks them itself); if any is not, the write is refused as a whole. Rows are locked in the order of `ops` (the
-   * sort runs below the row locks): callers that put shared rows first, in a fixed order, never
-   * deadlock with each other.
+   * concurrency; `lock` also locks the rows read, inside a transaction; a pinned write's
+   * statement locks them itself); if any is not, the write is refused as a whole. Rows are locked
+   * in the order of `ops` (the sort runs below the row locks): callers that put shared rows
+   * first, in a fixed order, never deadlock with each other. `written` receives the index rows
+   * of the large resources written, for rowsCache once the caller knows they are committed.
    */
   private async writeOnce(q: Queryable, ops: WriteOp[], lock: boolean, written: WrittenRows[], ctx?: AccessContext): Promise<WriteResult[]> {
     const keyOf = (type: string, id: string) => `${type}/${id}`;
