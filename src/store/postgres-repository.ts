@@ -14,8 +14,7 @@ import type {
 import type { Database, Queryable } from './database.ts';
 import type { IndexExtractor } from './indexing/index-extractor.ts';
 import { IndexColumns } from './indexing/index-columns.ts';
-import { IndexRowsCache, LARGE_RESOURCE_ROWS, keyedRows, rowsDiff, type KeyedRows } from './indexing/index-rows-cache.ts';
-import { INDEX_KINDS, type IndexRows } from './indexing/index-tables.ts';
+import { IndexRowsCache, isLarge, keyedRows, rowsDiff, type KeyedRows } from './indexing/index-rows-cache.ts';
 import { serializeVersion } from './resource-json.ts';
 import { lastUpdatedSql } from './sql-fragments.ts';
 import { historyPage } from './history-query.ts';
@@ -51,8 +50,6 @@ interface WrittenRows {
   version: number;
   rows: KeyedRows;
 }
-
-const rowTotal = (rows: IndexRows) => INDEX_KINDS.reduce((n, kind) => n + rows[kind].length, 0);
 
 export class PostgresRepository implements Repository {
   constructor(
@@ -204,22 +201,19 @@ export class PostgresRepository implements Repository {
       cols.deleted.push(!resource);
       cols.method.push(method);
       cols.content.push(json);
-      delta.push(false);
-      if (resource) {
-        const rows = this.indexer.extract(resource);
-        // a large resource whose replaced version's rows are known: only the difference is sent
-        const before = outcome === 'updated' ? this.rowsCache.get(type, id, version - 1) : undefined;
-        const keyed = before || rowTotal(rows) >= LARGE_RESOURCE_ROWS ? keyedRows(rows) : undefined;
-        if (before && keyed) {
-          const diff = rowsDiff(before, keyed);
-          index.push(type, id, diff.added);
-          gone.push(type, id, diff.gone);
-          delta[delta.length - 1] = true;
-        } else {
-          index.push(type, id, rows);
-        }
-        if (keyed) rowsWritten.push({ resourceType: type, id, version, rows: keyed });
+      // a large resource whose replaced version's rows are known: only the difference is sent
+      const rows = resource ? this.indexer.extract(resource) : undefined;
+      const before = rows && outcome === 'updated' ? this.rowsCache.get(type, id, version - 1) : undefined;
+      const keyed = rows && (before || isLarge(rows)) ? keyedRows(rows) : undefined;
+      delta.push(before !== undefined);
+      if (before && keyed) {
+        const diff = rowsDiff(before, keyed);
+        index.push(type, id, diff.added);
+        gone.push(type, id, diff.gone);
+      } else if (rows) {
+        index.push(type, id, rows);
       }
+      if (keyed) rowsWritten.push({ resourceType: type, id, version, rows: keyed });
       results.push({ stored: { resourceType: type, id, versionId: version, lastUpdated, deleted: !resource, json }, outcome });
     }
     if (cols.id.length === 0) return results;

@@ -5,7 +5,7 @@ export type KeyedRows = { [K in IndexKind]: Map<string, IndexRow<K>> };
 
 /** Below this many index rows a resource is not remembered: diffing it in the database costs little. */
 export const LARGE_RESOURCE_ROWS = 64;
-/** Index rows remembered in all, least recently written first out (about 100 bytes each). */
+/** Index rows remembered in all, least recently written first out (a few hundred bytes each with its key: tens of MB at most). */
 const DEFAULT_MAX_ROWS = 200_000;
 
 /** The row's column values as one unambiguous text: each value prefixed by its length, NULL as `~`. */
@@ -33,8 +33,13 @@ export function keyedRows(rows: IndexRows): KeyedRows {
   return out as KeyedRows;
 }
 
-export function rowCount(rows: KeyedRows): number {
+function rowCount(rows: KeyedRows): number {
   return INDEX_KINDS.reduce((n, kind) => n + rows[kind].size, 0);
+}
+
+/** Whether a version's rows are many enough to be remembered (and so worth keying). */
+export function isLarge(rows: IndexRows): boolean {
+  return INDEX_KINDS.reduce((n, kind) => n + rows[kind].length, 0) >= LARGE_RESOURCE_ROWS;
 }
 
 /** What turns the stored rows `before` into `after`: the rows to add and the rows to delete (each once). */
@@ -82,8 +87,7 @@ export class IndexRowsCache {
     }
   }
 
-  /** Forgets a resource (its new version is not known to be committed). */
-  drop(key: string): void {
+  private drop(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
